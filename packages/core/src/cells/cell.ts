@@ -1,0 +1,258 @@
+import { AlreadyDeployedError, NotDeployableError, NotDeployedError } from "../errors/lifecycle-errors.js";
+import { InvalidCellError, InvalidIOError, InvalidNameError } from "../errors/structure-errors.js";
+import type { Fanout } from "../io/fanout.js";
+import type { Inbox } from "../io/inbox.js";
+import type { AnyIO, IOKind } from "../io/io.js";
+import type { Producer } from "../io/producer.js";
+import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
+import { assertValidName } from "../util/names.js";
+import { Serializer } from "../util/serializer.js";
+import { Waiters } from "../util/waiters.js";
+import type { CompositeCell } from "./composite-cell.js";
+
+/** A check that explains itself: `ok`, and when not, every reason found. */
+export interface Explained {
+  readonly ok: boolean;
+  readonly reasons: readonly string[];
+}
+
+/** The constructor shape every cell has, so the engine can build clones of any cell. */
+export type CellClass<C extends Cell = Cell> = new (parent: CompositeCell | null, name: string) => C;
+
+type EmittingIO = AnyIO & { readonly fanout: Fanout<any> };
+type ReceivingIO = AnyIO & { readonly inbox: Inbox<any> };
+
+/**
+ * The base of every cell. A cell has named IO, a parent (null for a root), a lifecycle
+ * (`deploy`, `pull`, `reset`, `undeploy`) and pulls that are serialized: concurrent
+ * pulls of one cell run one after the other.
+ */
+export abstract class Cell implements Producer {
+  readonly parent: CompositeCell | null;
+  readonly name: string;
+  /** @internal Every IO by name, in declaration order. */
+  readonly ios = new Map<string, AnyIO>();
+  /** @internal IO whose values this cell's pull sets: outputs and output ports. */
+  readonly emitters: EmittingIO[] = [];
+  /** @internal IO fed from outside the cell: inputs, parameters and input ports. */
+  readonly receivers: ReceivingIO[] = [];
+  /** @internal */
+  refreshing: Promise<void> | null = null;
+  /** @internal */
+  readonly takenWaiters = new Waiters();
+  /** @internal Runs this cell's pulls one at a time. */
+  protected readonly pullSerializer = new Serializer();
+  private deployed = false;
+
+  constructor(parent: CompositeCell | null, name: string) {
+    assertValidName(name, "cell");
+    this.parent = parent;
+    this.name = name;
+    parent?.adoptChild(this);
+  }
+
+  /** Dotted path from the root, e.g. `my_pipeline.multiplier`. */
+  get path(): string {
+    return this.parent === null ? this.name : `${this.parent.path}.${this.name}`;
+  }
+
+  get root(): Cell {
+    let cell: Cell = this;
+    while (cell.parent !== null) cell = cell.parent;
+    return cell;
+  }
+
+  get isDeployed(): boolean {
+    return this.deployed;
+  }
+
+  /** The IO called `name`, or undefined. */
+  io(name: string): AnyIO | undefined {
+    return this.ios.get(name);
+  }
+
+  /** @internal Called by IO constructors. */
+  registerIO(io: AnyIO): void {
+    if (!this.acceptsIO(io.kind)) {
+      throw new InvalidIOError(
+        `${io.constructor.name} "${io.name}" cannot be declared on ${this}: single cells have inputs, outputs ` +
+          `and parameters; composite cells (pipelines, scalable cells) have InputPorts and OutputPorts.`,
+      );
+    }
+    if (this.ios.has(io.name)) {
+      throw new InvalidNameError(`Cell "${this.path}" already has an IO named "${io.name}".`);
+    }
+    if (this.deployed) throw new AlreadyDeployedError(`Cannot add IO "${io.name}" to deployed cell "${this.path}".`);
+    this.ios.set(io.name, io);
+    // Fields of the IO subclass are not initialized yet, so classify by kind.
+    if (io.kind === "output" || io.kind === "outputPort") this.emitters.push(io as EmittingIO);
+    else this.receivers.push(io as ReceivingIO);
+    this.parent?.noteStructureChanged();
+  }
+
+  /** @internal Which kinds of IO this cell may declare. */
+  protected abstract acceptsIO(kind: IOKind): boolean;
+
+  // ---- pulling -------------------------------------------------------------------------
+
+  /** Runs one pull of this cell: it pulls its inputs, does its work, sets its outputs. */
+  pull(): Promise<void> {
+    try {
+      const done = this.pullInternal();
+      return isPromiseLike(done) ? done : Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** @internal The pull without promise wrapping; serialized per cell. */
+  pullInternal(): MaybePromise<void> {
+    if (!this.deployed) {
+      throw new NotDeployedError(`Cell "${this.path}" is pulled but not deployed: call deploy() on "${this.root.path}" first.`);
+    }
+    return this.pullSerializer.run(() => this.pullOnce());
+  }
+
+  /** @internal What one pull does; runs under the cell's serializer. */
+  protected abstract pullOnce(): MaybePromise<void>;
+
+  /** @internal Producer: refreshes every output with one pull. */
+  produce(): MaybePromise<void> {
+    return this.pullInternal();
+  }
+
+  /** @internal Producer: every forward connection of every output took its value. */
+  allTaken(): boolean {
+    for (const e of this.emitters) if (!e.fanout.allTaken()) return false;
+    return true;
+  }
+
+  /**
+   * How many more pulls this cell can serve: its own limit (see `remainingPulls`) and
+   * what its upstream can still deliver. `Infinity` for endless streams.
+   */
+  availablePulls(): number {
+    let available = this.remainingPulls();
+    for (const r of this.receivers) {
+      const incoming = r.inbox.incoming;
+      if (incoming !== null && !incoming.recurrent) {
+        available = Math.min(available, incoming.source.fanout.availableFor(incoming));
+      }
+    }
+    return available;
+  }
+
+  /**
+   * Override in a finite source: how many pulls it has left. Pulling a cell whose
+   * remaining pulls are 0 raises `EndOfStreamError`. Default: unlimited.
+   */
+  protected remainingPulls(): number {
+    return Infinity;
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  /** Validates, resolves topologies and deploys every cell. Only a root cell can be deployed. */
+  async deploy(): Promise<void> {
+    if (this.deployed) throw new AlreadyDeployedError(`Cell "${this.path}" is already deployed.`);
+    if (this.parent !== null) {
+      throw new NotDeployableError(this.path, [`only a root cell (parent null) is deployed; deploy "${this.root.path}" instead`]);
+    }
+    const deployable = this.isDeployable();
+    if (!deployable.ok) throw new NotDeployableError(this.path, deployable.reasons);
+    await this.deployInternal();
+  }
+
+  /** Releases every resource: stops clones, threads and processes, runs every `onUndeploy`. */
+  async undeploy(): Promise<void> {
+    if (!this.deployed) throw new NotDeployedError(`Cell "${this.path}" is not deployed.`);
+    if (this.parent !== null) throw new NotDeployedError(`Undeploy the root cell "${this.root.path}", not "${this.path}".`);
+    this.abortWaits(`"${this.path}" was undeployed`);
+    await this.undeployInternal();
+  }
+
+  /** Returns every cell to its initial state (`onReset`) so a deployed pipeline can start over. */
+  async reset(): Promise<void> {
+    if (!this.deployed) throw new NotDeployedError(`Cell "${this.path}" is not deployed: nothing to reset.`);
+    this.abortWaits(`"${this.path}" was reset`);
+    await this.resetInternal();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.deployed) await this.undeploy();
+  }
+
+  /** @internal */
+  async deployInternal(): Promise<void> {
+    this.deployed = true;
+  }
+
+  /** @internal */
+  async undeployInternal(): Promise<void> {
+    this.deployed = false;
+  }
+
+  /** @internal Resets outputs and inputs; subclasses add their own state. */
+  async resetInternal(): Promise<void> {
+    for (const io of this.ios.values()) {
+      (io as Partial<EmittingIO>).fanout?.reset();
+      (io as Partial<ReceivingIO>).inbox?.reset();
+    }
+  }
+
+  /** @internal Rejects every parked wait of this cell (and its children) with AbortedError. */
+  abortWaits(reason: string): void {
+    this.takenWaiters.abortAll(reason);
+    this.pullSerializer.abortQueued(reason);
+    this.refreshing = null;
+    for (const io of this.ios.values()) {
+      const producer = (io as Partial<EmittingIO>).fanout?.producer;
+      if (producer !== undefined && producer !== this) {
+        producer.takenWaiters.abortAll(reason);
+        producer.refreshing = null;
+      }
+    }
+  }
+
+  // ---- validation ------------------------------------------------------------------------
+
+  /** Throws `InvalidCellError` listing every structural problem of this cell and its children. */
+  assertIsValid(): void {
+    const reasons = this.validityReasons();
+    if (reasons.length > 0) throw new InvalidCellError(reasons);
+  }
+
+  /** Whether `deploy()` would succeed, and if not, why. */
+  isDeployable(): Explained {
+    const reasons = [...this.validityReasons(), ...this.deployabilityReasons()];
+    return { ok: reasons.length === 0, reasons };
+  }
+
+  /** @internal Structural invariants; composites add their children's. */
+  validityReasons(): string[] {
+    return [];
+  }
+
+  /** @internal What keeps a valid cell from running: unconnected inputs without value, topology. */
+  deployabilityReasons(): string[] {
+    const reasons: string[] = [];
+    for (const r of this.receivers) {
+      if (r.kind === "inputPort" && this.parent === null) continue; // set by the user before each pull
+      if (!r.inbox.isSatisfied) {
+        reasons.push(`${r} has neither an incoming connection nor a value`);
+      }
+    }
+    return reasons;
+  }
+
+  // ---- parameters -------------------------------------------------------------------------
+
+  /** @internal Parameters call this; scalable cells use it to push new values to clones. */
+  noteParameterChanged(): void {
+    this.parent?.noteParameterChanged();
+  }
+
+  toString(): string {
+    return `${this.constructor.name}("${this.path}")`;
+  }
+}

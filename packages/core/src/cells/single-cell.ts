@@ -1,0 +1,90 @@
+import { LifecycleHookError } from "../errors/lifecycle-errors.js";
+import { CellflowError } from "../errors/cellflow-error.js";
+import { CellPullError, EndOfStreamError } from "../errors/runtime-errors.js";
+import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
+import type { IOKind } from "../io/io.js";
+import { Cell } from "./cell.js";
+
+/**
+ * A cell that does work itself. Subclass it, declare IO as fields, and implement
+ * `onPull` (sync or async): pull inputs, compute, set outputs.
+ *
+ * ```ts
+ * class Doubler extends SingleCell {
+ *   readonly input = new Input<number>(this, "input");
+ *   readonly output = new Output<number>(this, "output");
+ *   protected async onPull() {
+ *     this.output.setValue(2 * (await this.input.pull()));
+ *   }
+ * }
+ * ```
+ */
+export abstract class SingleCell extends Cell {
+  /** One iteration of work: pull inputs, set every connected output. */
+  protected abstract onPull(): void | Promise<void>;
+
+  /** Acquire resources; config parameters are readable here. */
+  protected onDeploy(): void | Promise<void> {}
+
+  /** Release what `onDeploy` acquired. */
+  protected onUndeploy(): void | Promise<void> {}
+
+  /** Return to the initial state (counters, buffers) so the stream can start over. */
+  protected onReset(): void | Promise<void> {}
+
+  /** @internal */
+  protected acceptsIO(kind: IOKind): boolean {
+    return kind !== "inputPort" && kind !== "outputPort";
+  }
+
+  /** @internal */
+  protected pullOnce(): MaybePromise<void> {
+    if (this.remainingPulls() <= 0) throw new EndOfStreamError(this.path);
+    let done: void | Promise<void>;
+    try {
+      done = this.onPull();
+    } catch (error) {
+      throw this.pullError(error);
+    }
+    if (isPromiseLike(done)) {
+      return done.then(undefined, (error: unknown) => {
+        throw this.pullError(error);
+      });
+    }
+  }
+
+  /** Engine errors (end of stream, an upstream cell's failure) pass through; user errors get the path. */
+  private pullError(error: unknown): unknown {
+    return error instanceof CellflowError ? error : new CellPullError(this.path, error);
+  }
+
+  /** @internal */
+  override async deployInternal(): Promise<void> {
+    try {
+      await this.onDeploy();
+    } catch (error) {
+      throw new LifecycleHookError(this.path, "onDeploy", error);
+    }
+    await super.deployInternal();
+  }
+
+  /** @internal */
+  override async undeployInternal(): Promise<void> {
+    await super.undeployInternal();
+    try {
+      await this.onUndeploy();
+    } catch (error) {
+      throw new LifecycleHookError(this.path, "onUndeploy", error);
+    }
+  }
+
+  /** @internal */
+  override async resetInternal(): Promise<void> {
+    await super.resetInternal();
+    try {
+      await this.onReset();
+    } catch (error) {
+      throw new LifecycleHookError(this.path, "onReset", error);
+    }
+  }
+}

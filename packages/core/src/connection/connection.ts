@@ -1,0 +1,85 @@
+import type { CompositeCell } from "../cells/composite-cell.js";
+import { AlreadyConnectedError, InvalidConnectionError } from "../errors/structure-errors.js";
+import type { Fanout } from "../io/fanout.js";
+import type { Inbox } from "../io/inbox.js";
+import { scopeOf, type IO } from "../io/io.js";
+import type { MaybePromise } from "../util/maybe-promise.js";
+
+/** What a connection may leave from: an `Output`, an `InputPort` (inside) or an `OutputPort` (outside). */
+export type ConnectionSource<T> = IO<T> & { readonly fanout: Fanout<T> };
+/** What a connection may enter: an `Input`, a parameter, an `InputPort` (outside) or an `OutputPort` (inside). */
+export type ConnectionTarget<T> = IO<T> & { readonly inbox: Inbox<T> };
+
+export interface ConnectionOptions {
+  /**
+   * Force whether this connection carries the previous iteration's value. Leave it out
+   * and the topology decides; set it when a cycle has several candidates.
+   */
+  recurrent?: boolean;
+}
+
+/**
+ * A one-way link from an output (or port) to an input (or port). Both ends must be IO of
+ * siblings, or a composite's port and one of its children; anything else is refused here.
+ */
+export class Connection<T> {
+  /** The composite whose topology this connection belongs to. */
+  readonly scope: CompositeCell;
+  readonly explicitRecurrent: boolean | undefined;
+  /** @internal Resolved by the topology before deploy. */
+  recurrent = false;
+  /** @internal Generation of the source value this connection took last. */
+  taken = 0;
+
+  constructor(
+    readonly source: ConnectionSource<T>,
+    readonly target: ConnectionTarget<T>,
+    options: ConnectionOptions = {},
+  ) {
+    if (!source || !(source as { fanout?: unknown }).fanout) {
+      throw new InvalidConnectionError(`Cannot connect from ${String(source)} to ${String(target)}: the source must be an Output, InputPort or OutputPort.`);
+    }
+    if (!target || !(target as { inbox?: unknown }).inbox) {
+      throw new InvalidConnectionError(`Cannot connect from ${String(source)} to ${String(target)}: the target must be an Input, parameter, InputPort or OutputPort.`);
+    }
+    const scope = scopeOf(source, "source");
+    if (scope === null || scope !== scopeOf(target, "target")) {
+      throw new InvalidConnectionError(
+        `Cannot connect ${source} to ${target}: connections join IO of sibling cells, ` +
+          `or a composite's port and one of its children.`,
+      );
+    }
+    if (target.inbox.incoming !== null) {
+      throw new AlreadyConnectedError(
+        `Cannot connect ${source} to ${target}: the target already has an incoming connection from ${target.inbox.incoming.source}.`,
+      );
+    }
+    this.scope = scope;
+    this.explicitRecurrent = options.recurrent;
+    if (options.recurrent === true && !source.fanout.hasInitialValue) {
+      throw new InvalidConnectionError(
+        `Connection ${source.path} -> ${target.path} is marked recurrent, but ${source} has no initialValue to deliver on the first pull.`,
+      );
+    }
+    target.inbox.incoming = this;
+    source.fanout.connections.push(this);
+    scope.registerConnection(this);
+  }
+
+  /** @internal Pulls the next value for this connection from its source. */
+  pull(): MaybePromise<T> {
+    return this.source.fanout.pullFor(this);
+  }
+
+  get description(): string {
+    return `${this.source.path} -> ${this.target.path}`;
+  }
+
+  toString(): string {
+    return `Connection(${this.description}${this.recurrent ? ", recurrent" : ""})`;
+  }
+}
+
+/** A connection of any value type (see `AnyIO`). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyConnection = Connection<any>;

@@ -1,0 +1,41 @@
+import { CellflowError } from "./cellflow-error.js";
+import { describe } from "./lifecycle-errors.js";
+
+/**
+ * User code in a cell threw while the cell was pulled. `cellPath` names the cell, the
+ * original error is the `cause`. The pipeline stays usable: pull again for the next item.
+ */
+export class CellPullError extends CellflowError {
+  constructor(
+    readonly cellPath: string,
+    cause: unknown,
+  ) {
+    super(`Cell "${cellPath}" failed while being pulled: ${describe(cause)}`, { cause });
+  }
+}
+
+/** A finite source has no pulls left; pulling past the end of the stream raises this. */
+export class EndOfStreamError extends CellflowError {
+  constructor(readonly cellPath: string) {
+    super(`Cell "${cellPath}" has reached the end of its stream: no pulls left.`);
+  }
+}
+
+/** An input or parameter was pulled while it has neither an incoming connection nor a value. */
+export class NoValueError extends CellflowError {}
+
+/** A cell's pull finished without setting an output that a connection was waiting for. */
+export class OutputNotSetError extends CellflowError {}
+
+/** A scalable cell was pulled while it has no clones to do the work. */
+export class InactiveError extends CellflowError {
+  constructor(readonly cellPath: string) {
+    super(
+      `Scalable cell "${cellPath}" is pulled but has no active clones to do its work. ` +
+        `Scale it up first, e.g. cell.scaleUp(1) (before or after deploy).`,
+    );
+  }
+}
+
+/** A clone method name passed to `scaleUp` is not registered. */
+export class UnknownCloneMethodError extends CellflowError {}

@@ -1,0 +1,22 @@
+// ---- Cells ------------------------------------------------------------------------------
+export { Cell, type CellClass, type Explained } from "./cells/cell.js";
+export { SingleCell } from "./cells/single-cell.js";
+export { CompositeCell } from "./cells/composite-cell.js";
+export { Pipeline } from "./cells/pipeline.js";
+
+// ---- IO ---------------------------------------------------------------------------------
+export { IO, type IOKind } from "./io/io.js";
+export { Input } from "./io/input.js";
+export { Output } from "./io/output.js";
+export { InputPort, OutputPort } from "./io/ports.js";
+export { ConfigParameter, RuntimeParameter, type Parameter } from "./io/parameters.js";
+export type { EmitterOptions } from "./io/fanout.js";
+export type { ReceiverOptions } from "./io/inbox.js";
+
+// ---- Connections and topology -----------------------------------------------------------
+export { Connection, type ConnectionOptions, type ConnectionSource, type ConnectionTarget } from "./connection/connection.js";
+export type { Topology } from "./topology/topology.js";
+export type { TopologyDescription, CellDescription, ConnectionDescription } from "./topology/description.js";
+
+// ---- Errors -----------------------------------------------------------------------------
+export * from "./errors/index.js";

@@ -1,0 +1,141 @@
+import type { Connection } from "../connection/connection.js";
+import { NoValueError, OutputNotSetError } from "../errors/runtime-errors.js";
+import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
+import type { Producer } from "./producer.js";
+
+/** Options shared by everything that emits values (outputs and ports). */
+export interface EmitterOptions<T> {
+  /**
+   * The value recurrent connections deliver before the first pull. An output needs one
+   * to close a cycle: the connection then carries the previous iteration's value.
+   */
+  initialValue?: T;
+}
+
+/**
+ * The outgoing side of an output or port: holds the current value and hands it to each
+ * outgoing connection exactly once. Every `set` starts a new generation; a connection
+ * remembers the generation it took last.
+ */
+export class Fanout<T> {
+  private value: T | undefined;
+  private hasValue: boolean;
+  /** Bumped by every `set`; connections compare their `taken` against it. */
+  generation = 0;
+  readonly connections: Connection<T>[] = [];
+
+  constructor(
+    readonly path: string,
+    readonly producer: Producer,
+    private readonly initial: EmitterOptions<T>,
+  ) {
+    this.hasValue = "initialValue" in initial;
+    this.value = initial.initialValue;
+  }
+
+  get hasInitialValue(): boolean {
+    return "initialValue" in this.initial;
+  }
+
+  get holdsValue(): boolean {
+    return this.hasValue;
+  }
+
+  set(value: T): void {
+    this.value = value;
+    this.hasValue = true;
+    this.generation++;
+  }
+
+  get(): T {
+    if (!this.hasValue) throw new NoValueError(`"${this.path}" holds no value yet: pull it first.`);
+    return this.value as T;
+  }
+
+  /** Whether `connection` has not taken the current value yet. */
+  isFreshFor(connection: Connection<T>): boolean {
+    return connection.taken < this.generation;
+  }
+
+  /** How many values `connection` can still get: one waiting for it, plus what the producer can make. */
+  availableFor(connection: Connection<T>): number {
+    return (connection.taken < this.generation ? 1 : 0) + this.producer.availablePulls();
+  }
+
+  allTaken(): boolean {
+    for (const c of this.connections) {
+      if (!c.recurrent && c.taken < this.generation) return false;
+    }
+    return true;
+  }
+
+  /** The value for `connection`: the current one if it is fresh for it, else the next one. */
+  pullFor(connection: Connection<T>): MaybePromise<T> {
+    if (connection.recurrent) return this.takeRecurrent(connection);
+    if (connection.taken < this.generation) return this.take(connection);
+    const producer = this.producer;
+    if (producer.refreshing === null && producer.allTaken()) {
+      const produced = producer.produce();
+      if (!isPromiseLike(produced)) return this.takeProduced(connection);
+      return this.track(producer, produced).then(() => this.takeProduced(connection));
+    }
+    return this.pullWhenReady(connection);
+  }
+
+  reset(): void {
+    this.value = this.initial.initialValue;
+    this.hasValue = "initialValue" in this.initial;
+    this.generation = 0;
+    for (const c of this.connections) c.taken = 0;
+  }
+
+  private take(connection: Connection<T>): T {
+    connection.taken = this.generation;
+    if (this.producer.takenWaiters.size > 0) this.producer.takenWaiters.wakeAll();
+    return this.value as T;
+  }
+
+  /** A recurrent connection reads what the output holds now: it never waits or pulls. */
+  private takeRecurrent(connection: Connection<T>): T {
+    if (!this.hasValue) {
+      throw new NoValueError(`Recurrent connection ${connection.description} found no value: give "${this.path}" an initialValue.`);
+    }
+    connection.taken = this.generation;
+    return this.value as T;
+  }
+
+  private takeProduced(connection: Connection<T>): T {
+    if (connection.taken < this.generation) return this.take(connection);
+    throw new OutputNotSetError(
+      `"${this.path}" was not set by its cell's pull, but ${connection.description} is waiting for it. ` +
+        `Every pull of a cell must set each of its connected outputs.`,
+    );
+  }
+
+  /** Slow path: another connection still has to take the current value, or a refresh runs. */
+  private async pullWhenReady(connection: Connection<T>): Promise<T> {
+    const producer = this.producer;
+    for (;;) {
+      if (connection.taken < this.generation) return this.take(connection);
+      if (producer.refreshing !== null) {
+        await producer.refreshing;
+        return this.takeProduced(connection);
+      }
+      if (!producer.allTaken()) {
+        await producer.takenWaiters.wait();
+        continue;
+      }
+      const produced = producer.produce();
+      if (isPromiseLike(produced)) await this.track(producer, produced);
+      return this.takeProduced(connection);
+    }
+  }
+
+  private track(producer: Producer, produced: Promise<void>): Promise<void> {
+    const refreshing = produced.finally(() => {
+      producer.refreshing = null;
+    });
+    producer.refreshing = refreshing;
+    return refreshing;
+  }
+}

@@ -1,0 +1,35 @@
+import type { Cell } from "../cells/cell.js";
+import { isPromiseLike } from "../util/maybe-promise.js";
+import { Inbox, type ReceiverOptions } from "./inbox.js";
+import { IO, type IOKind } from "./io.js";
+
+/** An input of a cell. Inside `onPull`, `await input.pull()` gets the next value. */
+export class Input<T> extends IO<T> {
+  /** @internal */
+  readonly inbox: Inbox<T>;
+
+  constructor(cell: Cell, name: string, options: ReceiverOptions<T> = {}, kind: IOKind = "input") {
+    super(cell, name, kind);
+    this.inbox = new Inbox<T>(this.path, options);
+  }
+
+  /** Pulls the next value through the incoming connection (or returns the set value). */
+  pull(): Promise<T> {
+    try {
+      const value = this.inbox.pull();
+      return isPromiseLike(value) ? value : Promise.resolve(value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The value of the last pull (or the set/default value). */
+  getValue(): T {
+    return this.inbox.get();
+  }
+
+  /** The incoming connection, if any. */
+  get incoming() {
+    return this.inbox.incoming;
+  }
+}
