@@ -1,6 +1,8 @@
 /**
  * The getting-started pipeline: a source emits a counter and an alternating sign, a
  * multiplier multiplies them, a printer prints the product. Prints 0 -1 2 -3 4.
+ *
+ * Run it: `npx tsx examples/basics/three-cells.ts`
  */
 import { Connection, Input, Output, Pipeline, SingleCell, type CompositeCell } from "@cellflow/core";
 
@@ -30,10 +32,11 @@ export class MultiplierCell extends SingleCell {
   }
 }
 
-export class PrinterCell extends SingleCell {
-  readonly input = new Input<number>(this, "printer_input");
-  /** Where printed values go; the tests swap it to capture them. */
-  print: (value: number) => void = (value) => console.log(value);
+/** Prints every value it pulls; other examples reuse it, e.g. `new PrinterCell<string>(this, "printer")`. */
+export class PrinterCell<T = number> extends SingleCell {
+  readonly input = new Input<T>(this, "printer_input");
+  /** Where printed values go; `main(print)` swaps it so tests can capture them. */
+  print: (value: T) => void = (value) => console.log(value);
 
   protected async onPull(): Promise<void> {
     this.print(await this.input.pull());
@@ -53,10 +56,12 @@ export class MyPipeline extends Pipeline {
   }
 }
 
-export async function main(): Promise<void> {
+export async function main(print: (line: string) => void = console.log): Promise<void> {
   await using pipeline = new MyPipeline(null, "my_pipeline");
+  pipeline.printer.print = (value) => print(String(value));
   await pipeline.deploy();
   for (let i = 0; i < 5; i++) await pipeline.pull();
+  // Leaving the block undeploys the pipeline (`await using` calls Symbol.asyncDispose).
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

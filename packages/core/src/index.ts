@@ -5,7 +5,7 @@ export { CompositeCell } from "./cells/composite-cell.js";
 export { Pipeline } from "./cells/pipeline.js";
 
 // ---- IO ---------------------------------------------------------------------------------
-export { IO, type IOKind } from "./io/io.js";
+export { IO, type IOKind, type AnyIO } from "./io/io.js";
 export { Input } from "./io/input.js";
 export { Output } from "./io/output.js";
 export { InputPort, OutputPort } from "./io/ports.js";
@@ -14,9 +14,27 @@ export type { EmitterOptions } from "./io/fanout.js";
 export type { ReceiverOptions } from "./io/inbox.js";
 
 // ---- Connections and topology -----------------------------------------------------------
-export { Connection, type ConnectionOptions, type ConnectionSource, type ConnectionTarget } from "./connection/connection.js";
+export {
+  Connection,
+  type ConnectionOptions,
+  type ConnectionSource,
+  type ConnectionTarget,
+  type AnyConnection,
+} from "./connection/connection.js";
 export type { Topology } from "./topology/topology.js";
 export type { TopologyDescription, CellDescription, ConnectionDescription } from "./topology/description.js";
+
+// ---- Scaling ----------------------------------------------------------------------------
+export { ScalableCell, type ScalingStrategyName } from "./scaling/scalable-cell.js";
+export {
+  registerCloneMethod,
+  type CloneMethod,
+  type CloneMethodName,
+  type CloneHandle,
+  type CloneRecipe,
+} from "./scaling/clone-method.js";
+export type { CloneShape, Endpoint } from "./scaling/clone-shape.js";
+export type { CloneSettings, ParameterValue, NestedScaling } from "./scaling/clone-settings.js";
 
 // ---- Errors -----------------------------------------------------------------------------
 export * from "./errors/index.js";

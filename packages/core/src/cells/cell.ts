@@ -184,11 +184,21 @@ export abstract class Cell implements Producer {
 
   /** @internal */
   async deployInternal(): Promise<void> {
-    this.deployed = true;
+    this.markDeployed();
   }
 
   /** @internal */
   async undeployInternal(): Promise<void> {
+    this.markUndeployed();
+  }
+
+  /** @internal */
+  protected markDeployed(): void {
+    this.deployed = true;
+  }
+
+  /** @internal */
+  protected markUndeployed(): void {
     this.deployed = false;
   }
 
@@ -202,6 +212,11 @@ export abstract class Cell implements Producer {
 
   /** @internal Rejects every parked wait of this cell (and its children) with AbortedError. */
   abortWaits(reason: string): void {
+    this.abortOwnWaits(reason);
+  }
+
+  /** @internal The waits parked on this cell and its own IO. */
+  protected abortOwnWaits(reason: string): void {
     this.takenWaiters.abortAll(reason);
     this.pullSerializer.abortQueued(reason);
     this.refreshing = null;

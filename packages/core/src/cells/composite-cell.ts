@@ -17,7 +17,7 @@ export abstract class CompositeCell extends Cell {
 
   /** @internal */
   protected acceptsIO(kind: IOKind): boolean {
-    return kind === "inputPort" || kind === "outputPort";
+    return kind !== "input" && kind !== "output";
   }
 
   /** The child called `name`, or undefined. */

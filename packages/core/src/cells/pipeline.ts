@@ -15,6 +15,7 @@ export class Pipeline extends CompositeCell {
     const sinks = this.topology().sinks;
     const pulled =
       sinks.length === 1 ? sinks[0]!.pullInternal() : settleAll(sinks.map((sink) => () => sink.pullInternal()));
+    if (this.emitters.length === 0) return pulled; // no output ports to set: no extra hop
     return isPromiseLike(pulled) ? pulled.then(() => this.setOutputPorts()) : this.setOutputPorts();
   }
 

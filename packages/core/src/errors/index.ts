@@ -21,4 +21,5 @@ export {
   OutputNotSetError,
   InactiveError,
   UnknownCloneMethodError,
+  InvalidArgumentError,
 } from "./runtime-errors.js";

@@ -39,3 +39,6 @@ export class InactiveError extends CellflowError {
 
 /** A clone method name passed to `scaleUp` is not registered. */
 export class UnknownCloneMethodError extends CellflowError {}
+
+/** An argument is out of range or of the wrong kind (e.g. `scaleUp(0)`). */
+export class InvalidArgumentError extends CellflowError {}

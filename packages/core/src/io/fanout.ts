@@ -77,7 +77,19 @@ export class Fanout<T> {
     if (producer.refreshing === null && producer.allTaken()) {
       const produced = producer.produce();
       if (!isPromiseLike(produced)) return this.takeProduced(connection);
-      return this.track(producer, produced).then(() => this.takeProduced(connection));
+      // One reaction ends the refresh and takes the value: a hop per step would cost a
+      // microtask each on every pull (see docs/benchmarks.md).
+      producer.refreshing = produced;
+      return produced.then(
+        () => {
+          endRefresh(producer, produced);
+          return this.takeProduced(connection);
+        },
+        (error: unknown) => {
+          endRefresh(producer, produced);
+          throw error;
+        },
+      );
     }
     return this.pullWhenReady(connection);
   }
@@ -89,10 +101,13 @@ export class Fanout<T> {
     for (const c of this.connections) c.taken = 0;
   }
 
+  /** Hands the current value to `connection`, straight into its target's inbox. */
   private take(connection: Connection<T>): T {
     connection.taken = this.generation;
+    const value = this.value as T;
+    connection.target.inbox.receive(value);
     if (this.producer.takenWaiters.size > 0) this.producer.takenWaiters.wakeAll();
-    return this.value as T;
+    return value;
   }
 
   /** A recurrent connection reads what the output holds now: it never waits or pulls. */
@@ -101,7 +116,9 @@ export class Fanout<T> {
       throw new NoValueError(`Recurrent connection ${connection.description} found no value: give "${this.path}" an initialValue.`);
     }
     connection.taken = this.generation;
-    return this.value as T;
+    const value = this.value as T;
+    connection.target.inbox.receive(value);
+    return value;
   }
 
   private takeProduced(connection: Connection<T>): T {
@@ -131,11 +148,24 @@ export class Fanout<T> {
     }
   }
 
+  /** Publishes `produced` as the producer's refresh, so other connections wait for it. */
   private track(producer: Producer, produced: Promise<void>): Promise<void> {
-    const refreshing = produced.finally(() => {
-      producer.refreshing = null;
-    });
-    producer.refreshing = refreshing;
-    return refreshing;
+    producer.refreshing = produced;
+    return produced.then(
+      () => endRefresh(producer, produced),
+      (error: unknown) => {
+        endRefresh(producer, produced);
+        throw error;
+      },
+    );
   }
+}
+
+/**
+ * Clears the producer's refresh once it settled. Waiters parked on `refreshing` resume
+ * after this (their reactions were registered later); a refresh that was aborted and
+ * replaced meanwhile is left alone.
+ */
+function endRefresh(producer: Producer, produced: Promise<void>): void {
+  if (producer.refreshing === produced) producer.refreshing = null;
 }

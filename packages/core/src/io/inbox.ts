@@ -1,6 +1,6 @@
 import type { Connection } from "../connection/connection.js";
 import { NoValueError } from "../errors/runtime-errors.js";
-import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
+import type { MaybePromise } from "../util/maybe-promise.js";
 
 /** Options shared by everything that receives values (inputs, parameters, ports). */
 export interface ReceiverOptions<T> {
@@ -49,20 +49,19 @@ export class Inbox<T> {
     return this.value as T;
   }
 
+  /**
+   * The next value: through the incoming connection (whose source delivers it here with
+   * `receive`, so no extra hop is needed to store it), else the set or default value.
+   */
   pull(): MaybePromise<T> {
     const incoming = this.incoming;
-    if (incoming === null) return this.get();
-    const pulled = incoming.pull();
-    if (!isPromiseLike(pulled)) {
-      this.value = pulled;
-      this.hasValue = true;
-      return pulled;
-    }
-    return pulled.then((value) => {
-      this.value = value;
-      this.hasValue = true;
-      return value;
-    });
+    return incoming === null ? this.get() : incoming.pull();
+  }
+
+  /** @internal The incoming connection's source hands over the value this inbox took. */
+  receive(value: T): void {
+    this.value = value;
+    this.hasValue = true;
   }
 
   /** Forget values that came from upstream; values the user set stay (they are configuration). */

@@ -129,3 +129,20 @@ function kahn(children: readonly Cell[], edges: readonly Edge[]): Cell[] {
   }
   return order;
 }
+
+/**
+ * Whether `cell` or one of its ancestors lies on a cycle of its siblings' connections
+ * (recurrent ones included): its next input then depends on its own last output.
+ */
+export function isOnCycle(cell: Cell): boolean {
+  for (let current: Cell = cell; current.parent !== null; current = current.parent) {
+    const edges: Edge[] = [];
+    for (const connection of current.parent.connections) {
+      const from = connection.source.cell;
+      const to = connection.target.cell;
+      if (from !== current.parent && to !== current.parent) edges.push({ connection, from, to });
+    }
+    for (const e of edges) if (e.from === current && reaches(e.to, current, edges)) return true;
+  }
+  return false;
+}

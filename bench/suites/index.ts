@@ -1,0 +1,9 @@
+import type { Suite } from "../lib/suite.js";
+
+/**
+ * Every suite `pnpm bench <suite>` can run: one file per suite in this folder, loaded
+ * only when asked for. Add a suite by adding its file and one line here.
+ */
+export const suites: Readonly<Record<string, () => Promise<Suite>>> = {
+  overhead: async () => (await import("./overhead.js")).overhead,
+};

@@ -1,0 +1,171 @@
+/**
+ * overhead: what the engine costs when the cells do no work.
+ *
+ * - The 3-cell example (source -> multiplier -> printer that stores instead of printing)
+ *   against a hand-written async chain of the same three functions. Held to ratio ≥ 0.33.
+ * - The per-cell pull lock: async-mutex's `Mutex.runExclusive` against the engine's
+ *   `Serializer`, alone (uncontended, contended) and as the lock of the 3-cell pipeline.
+ *   Evidence for SPEC section 7 ("async-mutex where it earns its place"); not held.
+ */
+import type { Cell } from "@cellflow/core";
+import { Mutex } from "async-mutex";
+import { MyPipeline } from "../../examples/basics/three-cells.js";
+import { Serializer } from "../../packages/core/src/util/serializer.js";
+import { compareInterleaved, type CompareOptions } from "../lib/compare.js";
+import { round } from "../lib/stats.js";
+import { held, type BenchLine, type Suite, type SuiteContext } from "../lib/suite.js";
+import type { Op } from "../lib/timing.js";
+
+const SUITE = "overhead";
+const PIPELINE_TARGET = 0.33;
+/** Callers queued on one lock at once in the contended lock case. */
+const CONTENDERS = 8;
+
+// ---- the two sides of the held comparison ------------------------------------------------
+
+/** The 3-cell example, deployed, with a printer that stores instead of printing. */
+async function deployedThreeCells(): Promise<{ pipeline: MyPipeline; pull: Op }> {
+  const pipeline = new MyPipeline(null, "overhead");
+  let stored = 0;
+  pipeline.printer.print = (value) => {
+    stored = value;
+  };
+  await pipeline.deploy();
+  const pull: Op = () => pipeline.pull();
+  // Keep `stored` observable so the store is not optimized away.
+  Object.defineProperty(pull, "stored", { get: () => stored });
+  return { pipeline, pull };
+}
+
+/** The same three functions, chained by hand: what the pipeline would be without an engine. */
+function handWrittenChain(): Op {
+  let counter = 0;
+  let stored = 0;
+  const source = (): [number, number] => {
+    const c = counter++;
+    return [c, c % 2 === 0 ? 1 : -1];
+  };
+  const multiply = async (a: number, b: number): Promise<number> => a * b;
+  const sink = async (x: number): Promise<void> => {
+    stored = x;
+  };
+  const step: Op = async () => {
+    const [a, b] = source();
+    await sink(await multiply(a, b));
+  };
+  Object.defineProperty(step, "stored", { get: () => stored });
+  return step;
+}
+
+function compareOptions(context: SuiteContext, itemsPerCall = 1): CompareOptions {
+  return { rounds: context.rounds, roundMs: context.roundMs, warmupMs: context.warmupMs, itemsPerCall };
+}
+
+async function* pipelineVsChain(context: SuiteContext): AsyncGenerator<BenchLine> {
+  context.log("3-cell pipeline vs hand-written chain");
+  const { pipeline, pull } = await deployedThreeCells();
+  try {
+    const result = await compareInterleaved(pull, handWrittenChain(), compareOptions(context));
+    yield held(
+      {
+        suite: SUITE,
+        case: "3-cell pipeline vs hand-written async chain",
+        itemsPerSecond: Math.round(result.subjectPerSecond),
+        baselineItemsPerSecond: Math.round(result.baselinePerSecond),
+        rounds: context.rounds,
+        roundMs: context.roundMs,
+        ratios: result.ratios.map((r) => round(r, 3)),
+      },
+      round(result.ratio, 3),
+      PIPELINE_TARGET,
+    );
+  } finally {
+    await pipeline.undeploy();
+  }
+}
+
+// ---- lock: async-mutex vs Serializer -----------------------------------------------------
+
+/** A lock as the engine uses one: run a task exclusively, hand back its result. */
+interface Lock {
+  run(task: () => Promise<void>): Promise<void> | void;
+}
+
+const serializerLock = (): Lock => {
+  const serializer = new Serializer();
+  return { run: (task) => serializer.run(task) };
+};
+
+const mutexLock = (): Lock => {
+  const mutex = new Mutex();
+  return { run: (task) => mutex.runExclusive(task) };
+};
+
+/** What a pulled cell does under its lock: an async onPull with nothing to wait for. */
+const asyncTask = async (): Promise<void> => {};
+
+const uncontended = (lock: Lock): Op => async () => {
+  await lock.run(asyncTask);
+};
+
+const contended = (lock: Lock): Op => () => {
+  const runs: Array<Promise<void> | void> = [];
+  for (let i = 0; i < CONTENDERS; i++) runs.push(lock.run(asyncTask));
+  return Promise.all(runs);
+};
+
+/** Swaps every cell's pull lock for an async-mutex Mutex: what the engine would be with it. */
+function useMutexAsPullLock(cell: Cell): void {
+  const mutex = new Mutex();
+  const internals = cell as unknown as { pullOnce(): unknown; pullInternal(): unknown };
+  const pullOnce = internals.pullOnce.bind(cell);
+  internals.pullInternal = () => mutex.runExclusive(async () => pullOnce());
+  for (const child of (cell as { children?: Cell[] }).children ?? []) useMutexAsPullLock(child);
+}
+
+function lockLine(name: string, mutexPerSecond: number, serializerPerSecond: number, ratio: number): BenchLine {
+  return {
+    suite: SUITE,
+    case: `lock: async-mutex vs Serializer (${name})`,
+    itemsPerSecond: Math.round(mutexPerSecond),
+    serializerItemsPerSecond: Math.round(serializerPerSecond),
+    mutexToSerializer: round(ratio, 3),
+  };
+}
+
+async function* lockCases(context: SuiteContext): AsyncGenerator<BenchLine> {
+  context.log("lock: uncontended");
+  let r = await compareInterleaved(uncontended(mutexLock()), uncontended(serializerLock()), compareOptions(context));
+  yield lockLine("uncontended, async task", r.subjectPerSecond, r.baselinePerSecond, r.ratio);
+
+  context.log(`lock: contended by ${CONTENDERS}`);
+  r = await compareInterleaved(contended(mutexLock()), contended(serializerLock()), compareOptions(context, CONTENDERS));
+  yield lockLine(`${CONTENDERS} contenders, async task`, r.subjectPerSecond, r.baselinePerSecond, r.ratio);
+
+  context.log("lock: as the pull lock of the 3-cell pipeline");
+  const withMutex = await deployedThreeCells();
+  const withSerializer = await deployedThreeCells();
+  useMutexAsPullLock(withMutex.pipeline);
+  try {
+    r = await compareInterleaved(withMutex.pull, withSerializer.pull, compareOptions(context));
+    yield lockLine("pull lock of the 3-cell pipeline", r.subjectPerSecond, r.baselinePerSecond, r.ratio);
+  } finally {
+    await withMutex.pipeline.undeploy();
+    await withSerializer.pipeline.undeploy();
+  }
+}
+
+// ---- scalable-cell cases -----------------------------------------------------------------
+// The 3-cell pipeline with its multiplier inside a ScalableCell (1 and 2 async clones),
+// pulls/s and ratio to the plain pipeline, come here with ScalableCell (issue 3).
+
+// ---- the suite ---------------------------------------------------------------------------
+
+export const overhead: Suite = {
+  name: SUITE,
+  description: "pulls/s of the 3-cell example with no work vs a hand-written async chain; pull-lock cost",
+  async *run(context) {
+    yield* pipelineVsChain(context);
+    yield* lockCases(context);
+  },
+};

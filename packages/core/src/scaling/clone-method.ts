@@ -1,0 +1,57 @@
+import type { CellClass } from "../cells/cell.js";
+import { UnknownCloneMethodError } from "../errors/runtime-errors.js";
+import type { CloneSettings, ParameterValue } from "./clone-settings.js";
+import type { CloneShape } from "./clone-shape.js";
+
+/**
+ * One running clone of a scalable cell's inner cell, wherever it runs. The queue logic
+ * only talks to this interface, so every clone method (async, thread, process, remote)
+ * plugs in without touching it.
+ */
+export interface CloneHandle {
+  /** The method that made it, e.g. "async". */
+  readonly method: string;
+  /** Builds the clone from the template's settings and runs its `onDeploy`s. */
+  deploy(): Promise<void>;
+  /** One item: input port values in, output port values out. Rejects with the cell's error. */
+  run(inputs: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>>;
+  /** New parameter values of the template, applied before the next `run`. */
+  applyParameters(parameters: readonly ParameterValue[]): Promise<void>;
+  reset(): Promise<void>;
+  undeploy(): Promise<void>;
+}
+
+/** What a clone method gets to build a clone. */
+export interface CloneRecipe {
+  readonly shape: CloneShape;
+  readonly innerClass: CellClass;
+  readonly settings: CloneSettings;
+}
+
+/** Makes clones of one kind. `check` runs at `scaleUp`, so mistakes surface there. */
+export interface CloneMethod {
+  readonly name: string;
+  /** Throws (with the fix in the message) if clones of `innerClass` cannot be made this way. */
+  check?(innerClass: CellClass): void;
+  create(recipe: CloneRecipe): CloneHandle;
+}
+
+/** The built-in methods plus any registered later. */
+export type CloneMethodName = "async" | "thread" | "process" | (string & {});
+
+const registry = new Map<string, CloneMethod>();
+
+/** Makes a clone method available to `scaleUp(times, name)`. */
+export function registerCloneMethod(method: CloneMethod): void {
+  registry.set(method.name, method);
+}
+
+export function cloneMethod(name: string): CloneMethod {
+  const method = registry.get(name);
+  if (method === undefined) {
+    throw new UnknownCloneMethodError(
+      `Unknown clone method "${name}". Registered methods: ${[...registry.keys()].map((k) => `"${k}"`).join(", ")}.`,
+    );
+  }
+  return method;
+}

@@ -1,0 +1,66 @@
+import { CellflowError } from "../errors/cellflow-error.js";
+import { CellPullError } from "../errors/runtime-errors.js";
+import { asyncCloneMethod } from "./methods/async-clone.js";
+import type { CloneHandle } from "./clone-method.js";
+import { pullInputs, type PortValues, type ScalableContext, type ScalingStrategy } from "./scaling-strategy.js";
+
+/**
+ * The no-scaling strategy, for debugging: one clone in the caller's event loop, run
+ * inline by each pull. No queue, no eager filling, no concurrency: stack traces and
+ * breakpoints behave as in a plain pipeline. Scaling calls only change the count.
+ */
+export class InlineStrategy implements ScalingStrategy {
+  private clone: CloneHandle | null = null;
+  private requested = 0;
+
+  constructor(private readonly context: ScalableContext) {}
+
+  get cloneCount(): number {
+    return this.requested;
+  }
+
+  async start(methods: readonly string[]): Promise<void> {
+    this.requested = methods.length;
+    this.clone = asyncCloneMethod.create(this.context.recipe());
+    await this.clone.deploy();
+  }
+
+  async next(): Promise<PortValues> {
+    const clone = this.clone!;
+    const inputs = await pullInputs(this.context.inputPorts);
+    const cloneInputs: PortValues = {};
+    for (const name of this.context.shape.inputs) cloneInputs[name] = inputs[name];
+    await clone.applyParameters(this.context.templateParameters());
+    let outputs: PortValues;
+    try {
+      outputs = await clone.run(cloneInputs);
+    } catch (error) {
+      throw error instanceof CellflowError ? error : new CellPullError(this.context.path, error);
+    }
+    for (const [output, input] of this.context.shape.skips) outputs[output] = inputs[input];
+    return outputs;
+  }
+
+  async addClones(methods: readonly string[]): Promise<void> {
+    this.requested += methods.length;
+  }
+
+  async removeClones(count: number): Promise<void> {
+    this.requested -= count;
+  }
+
+  halt(): void {}
+
+  async reset(): Promise<void> {
+    await this.clone?.reset();
+  }
+
+  async stop(): Promise<void> {
+    await this.clone?.undeploy();
+    this.clone = null;
+  }
+
+  availablePulls(upstream: number): number {
+    return upstream;
+  }
+}

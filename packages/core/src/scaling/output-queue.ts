@@ -1,0 +1,110 @@
+import { AbortedError } from "../errors/lifecycle-errors.js";
+import type { MaybePromise } from "../util/maybe-promise.js";
+
+/**
+ * The bounded ticket queue behind a scalable cell (PyPipeline's circular multi-queue).
+ * A manager reserves the next ticket *before* it pulls the inputs, so tickets follow
+ * input order; clones fill their tickets in any order; the consumer takes tickets in
+ * ticket order. Outputs therefore leave in input order however uneven the clones are.
+ */
+export class OutputQueue<S> {
+  private readonly slots = new Map<number, S>();
+  private nextTicket = 0;
+  private nextToTake = 0;
+  private readonly reservers: Array<{ owner: object; resolve: (ticket: number | null) => void }> = [];
+  private taker: { resolve: (slot: S) => void; reject: (error: unknown) => void } | null = null;
+
+  /**
+   * @param capacity how many tickets may be out (reserved or filled, not yet taken).
+   * @param demandDriven reserve only when a consumer waits: used when the scalable cell
+   *   is on a recurrent cycle, where its next input depends on its last output.
+   */
+  constructor(
+    private readonly capacity: () => number,
+    private readonly demandDriven: () => boolean,
+  ) {}
+
+  /** Tickets reserved or filled but not taken yet. */
+  get outstanding(): number {
+    return this.nextTicket - this.nextToTake;
+  }
+
+  /** Whether the next ticket to take is already filled. */
+  get headIsFilled(): boolean {
+    return this.slots.has(this.nextToTake);
+  }
+
+  /** The next ticket, or null if `cancel(owner)` withdrew the request while it waited for room. */
+  reserve(owner: object): MaybePromise<number | null> {
+    if (this.reservers.length === 0 && this.hasRoom()) return this.nextTicket++;
+    return new Promise((resolve) => this.reservers.push({ owner, resolve }));
+  }
+
+  fill(ticket: number, slot: S): void {
+    this.slots.set(ticket, slot);
+    if (ticket === this.nextToTake && this.taker !== null) {
+      const taker = this.taker;
+      this.taker = null;
+      taker.resolve(this.takeHead());
+    }
+  }
+
+  /** The slot of the oldest ticket, once it is filled. Only one consumer takes at a time. */
+  take(): MaybePromise<S> {
+    if (this.slots.has(this.nextToTake)) return this.takeHead();
+    return new Promise<S>((resolve, reject) => {
+      this.taker = { resolve, reject };
+      this.admitReservers(); // a demand-driven queue makes room for exactly this demand
+    });
+  }
+
+  /** Withdraws `owner`'s waiting reservation (its reserve resolves to null). */
+  cancel(owner: object): void {
+    const index = this.reservers.findIndex((r) => r.owner === owner);
+    if (index >= 0) this.reservers.splice(index, 1)[0]!.resolve(null);
+  }
+
+  /** Rejects the waiting consumer and withdraws every waiting reservation. */
+  abort(reason: string): void {
+    for (const r of this.reservers.splice(0)) r.resolve(null);
+    const taker = this.taker;
+    this.taker = null;
+    taker?.reject(new AbortedError(reason));
+  }
+
+  /** Rejects the waiting consumer with `error` (e.g. when no clone is left to fill its ticket). */
+  failTaker(error: unknown): void {
+    const taker = this.taker;
+    this.taker = null;
+    taker?.reject(error);
+  }
+
+  get hasTaker(): boolean {
+    return this.taker !== null;
+  }
+
+  /** Forgets every ticket: used by reset, after every manager stopped. */
+  clear(): void {
+    this.slots.clear();
+    this.nextTicket = 0;
+    this.nextToTake = 0;
+  }
+
+  /** Capacity may have grown (clones added): let waiting managers in. */
+  admitReservers(): void {
+    while (this.reservers.length > 0 && this.hasRoom()) this.reservers.shift()!.resolve(this.nextTicket++);
+  }
+
+  private hasRoom(): boolean {
+    if (this.demandDriven()) return this.outstanding < (this.taker !== null ? 1 : 0);
+    return this.outstanding < this.capacity();
+  }
+
+  private takeHead(): S {
+    const slot = this.slots.get(this.nextToTake)!;
+    this.slots.delete(this.nextToTake);
+    this.nextToTake++;
+    this.admitReservers();
+    return slot;
+  }
+}

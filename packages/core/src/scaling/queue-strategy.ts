@@ -1,0 +1,145 @@
+import { AbortedError } from "../errors/lifecycle-errors.js";
+import { EndOfStreamError, InactiveError } from "../errors/runtime-errors.js";
+import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
+import { Serializer } from "../util/serializer.js";
+import { cloneMethod } from "./clone-method.js";
+import { CloneManager, type Claim, type ClaimSource } from "./clone-manager.js";
+import { OutputQueue } from "./output-queue.js";
+import { pullInputs, type PortValues, type ScalableContext, type ScalingStrategy } from "./scaling-strategy.js";
+
+type Slot = { readonly outputs: PortValues } | { readonly error: unknown };
+
+/**
+ * The normal strategy: one manager per clone, input pulls serialized across managers,
+ * results through the ordered output queue. Managers fill the queue eagerly from deploy
+ * on, bounded by its capacity (or, on a recurrent cycle, only on demand).
+ */
+export class QueueStrategy implements ScalingStrategy, ClaimSource {
+  private readonly managers: CloneManager[] = [];
+  private readonly queue: OutputQueue<Slot>;
+  /** Whose turn it is to reserve a ticket and pull the inputs. */
+  private readonly inputTurn = new Serializer();
+  /** The source reported the end of the stream; no more tickets are reserved. */
+  private ended = false;
+  private halted = false;
+
+  constructor(private readonly context: ScalableContext) {
+    this.queue = new OutputQueue<Slot>(
+      () => context.capacityFor(this.activeManagers()),
+      () => context.demandDriven,
+    );
+  }
+
+  get cloneCount(): number {
+    return this.activeManagers();
+  }
+
+  async start(methods: readonly string[]): Promise<void> {
+    await this.addClones(methods);
+  }
+
+  async addClones(methods: readonly string[]): Promise<void> {
+    const handles = methods.map((m) => cloneMethod(m).create(this.context.recipe()));
+    const deployed = await Promise.allSettled(handles.map((h) => h.deploy()));
+    const failure = deployed.find((d) => d.status === "rejected");
+    if (failure !== undefined) {
+      await Promise.allSettled(handles.map((h, i) => (deployed[i]!.status === "fulfilled" ? h.undeploy() : undefined)));
+      throw failure.reason;
+    }
+    if (this.halted) {
+      await Promise.allSettled(handles.map((h) => h.undeploy()));
+      return;
+    }
+    for (const handle of handles) this.managers.push(new CloneManager(handle, this.context, this));
+    this.queue.admitReservers();
+  }
+
+  async removeClones(count: number): Promise<void> {
+    const leaving = this.managers.filter((m) => !m.isStopping).slice(-count);
+    for (const manager of leaving) {
+      manager.requestStop();
+      this.queue.cancel(manager);
+    }
+    await Promise.all(leaving.map((m) => m.stopped));
+    for (const manager of leaving) this.managers.splice(this.managers.indexOf(manager), 1);
+    await Promise.all(leaving.map((m) => m.handle.undeploy()));
+    if (this.activeManagers() === 0 && !this.queue.headIsFilled) {
+      this.queue.failTaker(new InactiveError(this.context.path));
+    }
+  }
+
+  next(): MaybePromise<PortValues> {
+    if (!this.queue.headIsFilled) {
+      if (this.ended && this.queue.outstanding === 0) throw new EndOfStreamError(this.context.path);
+      if (this.activeManagers() === 0) throw new InactiveError(this.context.path);
+    }
+    const slot = this.queue.take();
+    return isPromiseLike(slot) ? slot.then(unpack) : unpack(slot);
+  }
+
+  /** Reserve a ticket, then pull the inputs: one manager at a time, so tickets follow input order. */
+  claim(manager: CloneManager): Promise<Claim | null | "retry"> {
+    const claimed = this.inputTurn.run(async (): Promise<Claim | null | "retry"> => {
+      if (manager.isStopping || this.ended || this.halted) return null;
+      const ticket = await this.queue.reserve(manager);
+      if (ticket === null) return null;
+      try {
+        return { ticket, inputs: await pullInputs(this.context.inputPorts) };
+      } catch (error) {
+        if (error instanceof AbortedError) return null;
+        if (error instanceof EndOfStreamError) {
+          this.ended = true;
+          this.queue.fill(ticket, { error });
+          return null;
+        }
+        this.queue.fill(ticket, { error }); // surfaces at the pull that takes this ticket
+        return "retry";
+      }
+    });
+    return isPromiseLike(claimed) ? claimed : Promise.resolve(claimed);
+  }
+
+  complete(ticket: number, outcome: { outputs: PortValues } | { error: unknown }): void {
+    if (!this.halted) this.queue.fill(ticket, outcome);
+  }
+
+  halt(reason: string): void {
+    this.halted = true;
+    for (const manager of this.managers) manager.requestStop();
+    this.queue.abort(reason);
+    this.inputTurn.abortQueued(reason);
+  }
+
+  async reset(): Promise<void> {
+    const managers = this.managers.splice(0);
+    await Promise.all(managers.map((m) => m.stopped));
+    this.queue.clear();
+    this.ended = false;
+    this.halted = false;
+    await Promise.all(managers.map((m) => m.handle.reset()));
+    for (const m of managers) this.managers.push(new CloneManager(m.handle, this.context, this));
+  }
+
+  async stop(): Promise<void> {
+    const managers = this.managers.splice(0);
+    await Promise.all(managers.map((m) => m.stopped));
+    const undeployed = await Promise.allSettled(managers.map((m) => m.handle.undeploy()));
+    const failure = undeployed.find((u) => u.status === "rejected");
+    if (failure !== undefined) throw failure.reason;
+  }
+
+  availablePulls(upstream: number): number {
+    return this.queue.outstanding + upstream;
+  }
+
+  private activeManagers(): number {
+    let active = 0;
+    for (const m of this.managers) if (!m.isStopping) active++;
+    return active;
+  }
+}
+
+function unpack(slot: Slot): PortValues {
+  if ("error" in slot) throw slot.error;
+  return slot.outputs;
+}

@@ -1,0 +1,187 @@
+import type { Cell, CellClass } from "../cells/cell.js";
+import { CompositeCell } from "../cells/composite-cell.js";
+import { InvalidCellError } from "../errors/structure-errors.js";
+import { InvalidArgumentError } from "../errors/runtime-errors.js";
+import { ConfigParameter } from "../io/parameters.js";
+import type { InputPort } from "../io/ports.js";
+import { isOnCycle } from "../topology/topology.js";
+import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
+import { cloneMethod, type CloneMethodName, type CloneRecipe } from "./clone-method.js";
+import { collectSettings, type ParameterValue } from "./clone-settings.js";
+import { shapeOf, type CloneShape } from "./clone-shape.js";
+import { InlineStrategy } from "./inline-strategy.js";
+import "./methods/async-clone.js";
+import { QueueStrategy } from "./queue-strategy.js";
+import type { PortValues, ScalableContext, ScalingStrategy } from "./scaling-strategy.js";
+
+/** How a scalable cell runs when deployed: the ordered queue, or inline for debugging. */
+export type ScalingStrategyName = "queue" | "no-scaling";
+
+/**
+ * A composite with exactly one inner cell that never runs itself: its clones do. Each
+ * clone's manager in turn reserves the next slot of an ordered queue, pulls this cell's
+ * inputs and hands them to its clone; a pull of this cell takes the oldest slot. So
+ * outputs leave in input order, and the source is never pulled concurrently.
+ *
+ * ```ts
+ * class ScalableMultiplier extends ScalableCell {
+ *   readonly multiplier = new MultiplierCell(this, "multiplier");
+ *   readonly inputA = new InputPort<number>(this, "input_a");
+ *   readonly output = new OutputPort<number>(this, "output");
+ *   // ... connections between the ports and the multiplier
+ * }
+ * pipeline.scalableMultiplier.scaleUp(2); // two async clones
+ * ```
+ */
+export abstract class ScalableCell extends CompositeCell {
+  /** Items that may be in flight or waiting: "auto" grows with the clone count (2 per clone, at least 2). */
+  readonly queueCapacity = new ConfigParameter<number | "auto">(this, "queue_capacity", { defaultValue: "auto" });
+  /** "no-scaling" runs one clone inline on each pull: no queue, no concurrency, for debugging. */
+  readonly scalingStrategy = new ConfigParameter<ScalingStrategyName>(this, "scaling_strategy", { defaultValue: "queue" });
+  /** @internal The clone methods asked for, in order (one entry per clone). */
+  readonly requestedMethods: string[] = [];
+  /** @internal Bumped when a parameter inside the inner cell changes. */
+  parameterVersion = 0;
+  private strategy: ScalingStrategy | null = null;
+
+  /** The one inner cell, whose clones do the work. */
+  get inner(): Cell {
+    const inner = this.children[0];
+    if (inner === undefined) throw new InvalidCellError([`scalable cell "${this.path}" has no inner cell`]);
+    return inner;
+  }
+
+  /** Clones running (deployed) or requested (not deployed). */
+  get cloneCount(): number {
+    return this.strategy?.cloneCount ?? this.requestedMethods.length;
+  }
+
+  /**
+   * Adds `times` clones made with `method` ("async" by default; "thread" and "process"
+   * run in worker threads and child processes). Works before deploy and while deployed;
+   * the promise resolves when the new clones are running. Bad arguments throw at once.
+   */
+  scaleUp(times = 1, method: CloneMethodName = "async"): Promise<void> {
+    assertCount(times, "scaleUp");
+    const made = cloneMethod(method);
+    made.check?.(this.inner.constructor as CellClass);
+    const methods = Array.from({ length: times }, () => method);
+    this.requestedMethods.push(...methods);
+    return this.strategy === null ? Promise.resolve() : this.strategy.addClones(methods);
+  }
+
+  /**
+   * Removes the `times` newest clones. While deployed, each finishes its current item
+   * first, so nothing is lost; the promise resolves when they have stopped.
+   */
+  scaleDown(times = 1): Promise<void> {
+    assertCount(times, "scaleDown");
+    if (times > this.requestedMethods.length) {
+      throw new InvalidArgumentError(
+        `Cannot scale "${this.path}" down by ${times}: it has ${this.requestedMethods.length} clone(s).`,
+      );
+    }
+    this.requestedMethods.splice(-times);
+    return this.strategy === null ? Promise.resolve() : this.strategy.removeClones(times);
+  }
+
+  /** @internal */
+  override adoptChild(child: Cell): void {
+    if (this.children.length > 0) {
+      throw new InvalidCellError([
+        `scalable cell "${this.path}" already holds "${this.children[0]!.name}"; it holds exactly one inner cell ` +
+          `(wrap several cells in a Pipeline and scale that)`,
+      ]);
+    }
+    super.adoptChild(child);
+  }
+
+  /** @internal */
+  override validityReasons(): string[] {
+    const reasons = super.validityReasons();
+    if (this.children.length === 0) reasons.push(`scalable cell "${this.path}" has no inner cell`);
+    return reasons;
+  }
+
+  /** @internal */
+  protected pullOnce(): MaybePromise<void> {
+    const values = this.strategy!.next();
+    if (isPromiseLike(values)) return values.then((v) => this.setOutputs(v));
+    this.setOutputs(values);
+  }
+
+  /** @internal The inner cell is a template: it is never deployed; clones are. */
+  override async deployInternal(): Promise<void> {
+    const strategy =
+      this.scalingStrategy.getValue() === "no-scaling" ? new InlineStrategy(this.context()) : new QueueStrategy(this.context());
+    await strategy.start(this.requestedMethods);
+    this.strategy = strategy;
+    this.markDeployed();
+  }
+
+  /** @internal */
+  override async undeployInternal(): Promise<void> {
+    const strategy = this.strategy;
+    this.strategy = null;
+    this.markUndeployed();
+    await strategy?.stop();
+  }
+
+  /** @internal */
+  override async resetInternal(): Promise<void> {
+    for (const io of this.ios.values()) {
+      (io as { fanout?: { reset(): void } }).fanout?.reset();
+      (io as { inbox?: { reset(): void } }).inbox?.reset();
+    }
+    await this.strategy?.reset();
+  }
+
+  /** @internal Halts the managers before any wait is aborted, so none starts a new pull. */
+  override abortWaits(reason: string): void {
+    this.strategy?.halt(reason);
+    this.abortOwnWaits(reason);
+  }
+
+  /** @internal */
+  override noteParameterChanged(): void {
+    this.parameterVersion++;
+    super.noteParameterChanged();
+  }
+
+  /** Items this cell can still deliver: what its queue holds plus what upstream can supply. */
+  override availablePulls(): number {
+    const upstream = super.availablePulls();
+    return this.strategy === null ? upstream : this.strategy.availablePulls(upstream);
+  }
+
+  private setOutputs(values: PortValues): void {
+    for (const port of this.emitters) port.fanout.set(values[port.name]);
+  }
+
+  private context(): ScalableContext {
+    const cell = this;
+    const connections = this.connections;
+    const shape: CloneShape = shapeOf(this, connections);
+    const innerClass = this.inner.constructor as CellClass;
+    const capacity = this.queueCapacity.getValue();
+    return {
+      path: this.path,
+      shape,
+      innerClass,
+      inputPorts: this.receivers.filter((r) => r.kind === "inputPort") as unknown as InputPort<unknown>[],
+      get parameterVersion() {
+        return cell.parameterVersion;
+      },
+      recipe: (): CloneRecipe => ({ shape, innerClass, settings: collectSettings(this.inner) }),
+      templateParameters: (): ParameterValue[] => [...collectSettings(this.inner).parameters],
+      capacityFor: (clones) => (capacity === "auto" ? Math.max(2, 2 * clones) : capacity),
+      demandDriven: isOnCycle(this),
+    };
+  }
+}
+
+function assertCount(times: number, what: string): void {
+  if (!Number.isInteger(times) || times < 1) {
+    throw new InvalidArgumentError(`${what}(times) needs a positive integer, got ${String(times)}.`);
+  }
+}

@@ -1,0 +1,55 @@
+import type { CellClass } from "../cells/cell.js";
+import type { InputPort } from "../io/ports.js";
+import type { MaybePromise } from "../util/maybe-promise.js";
+import type { CloneRecipe } from "./clone-method.js";
+import type { ParameterValue } from "./clone-settings.js";
+import type { CloneShape } from "./clone-shape.js";
+
+/** The output values of one item, by output port name. */
+export type PortValues = Record<string, unknown>;
+
+/** What a strategy needs from its scalable cell. */
+export interface ScalableContext {
+  readonly path: string;
+  readonly shape: CloneShape;
+  readonly innerClass: CellClass;
+  readonly inputPorts: readonly InputPort<unknown>[];
+  /** Bumped whenever a parameter of the inner cell (or below) changes. */
+  readonly parameterVersion: number;
+  recipe(): CloneRecipe;
+  templateParameters(): ParameterValue[];
+  /** Outstanding items allowed in the queue, given the number of clones. */
+  capacityFor(clones: number): number;
+  /** True when the cell sits on a recurrent cycle: fill on demand only. */
+  readonly demandDriven: boolean;
+}
+
+/**
+ * How a deployed scalable cell gets its work done: the ordered queue with clone
+ * managers (the normal case) or inline, for debugging.
+ */
+export interface ScalingStrategy {
+  /** Deploys clones for `methods` and starts work. */
+  start(methods: readonly string[]): Promise<void>;
+  /** The next item's output values, in input order; throws the item's error. */
+  next(): MaybePromise<PortValues>;
+  addClones(methods: readonly string[]): Promise<void>;
+  /** Stops the `count` newest clones once their current item is done. */
+  removeClones(count: number): Promise<void>;
+  readonly cloneCount: number;
+  /** Stops pulling and wakes every waiter (undeploy or reset is coming). Synchronous. */
+  halt(reason: string): void;
+  /** After `halt`: waits for in-flight items, then forgets queued work and restarts. */
+  reset(): Promise<void>;
+  /** After `halt`: waits for in-flight items and undeploys every clone. */
+  stop(): Promise<void>;
+  /** Items this cell can still deliver, counting what its queue holds. */
+  availablePulls(upstream: number): number;
+}
+
+/** Runs `fn` for every input port in order and collects the values (synchronously when it can). */
+export async function pullInputs(ports: readonly InputPort<unknown>[]): Promise<PortValues> {
+  const values: PortValues = {};
+  for (const port of ports) values[port.name] = await port.inbox.pull();
+  return values;
+}

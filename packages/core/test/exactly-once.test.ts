@@ -1,0 +1,380 @@
+/**
+ * SPEC 2.3 — exactly once per connection: an output with several outgoing connections
+ * hands each value to each of them once, whatever order and concurrency they pull in;
+ * concurrent pulls of one cell are serialized. Ends with a fast-check property over random
+ * DAGs: every cell sees exactly what a plain sequential evaluation gives.
+ */
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import {
+  Connection,
+  Input,
+  InputPort,
+  Output,
+  OutputPort,
+  Pipeline,
+  SingleCell,
+  type CompositeCell,
+} from "@cellflow/core";
+import { Collector, CounterSource, sleep, withinDeadline } from "./helpers.js";
+
+/** A source feeding `n` collectors, one connection each. */
+function fanOut(n: number) {
+  const p = new Pipeline(null, "p");
+  const source = new CounterSource(p, "source");
+  const sinks = Array.from({ length: n }, (_, i) => new Collector(p, `sink${i}`));
+  for (const s of sinks) new Connection(source.output, s.input);
+  return { p, source, sinks };
+}
+
+describe("one output, several connections", () => {
+  it("gives every connection every value once per pipeline pull", async () => {
+    const { p, source, sinks } = fanOut(3);
+    await p.deploy();
+    for (let i = 0; i < 5; i++) await p.pull();
+    for (const s of sinks) expect(s.values).toEqual([0, 1, 2, 3, 4]);
+    expect(source.pulls).toBe(5);
+    await p.undeploy();
+  });
+
+  it("makes a connection that pulls ahead wait until the others took the current value", async () => {
+    const { p, source, sinks } = fanOut(2);
+    const [a, b] = sinks as [Collector, Collector];
+    await p.deploy();
+    await a.pull();
+    let secondDone = false;
+    const second = a.pull().then(() => (secondDone = true));
+    await sleep(5);
+    expect(secondDone).toBe(false); // waits: b has not taken 0 yet
+    expect(source.pulls).toBe(1);
+    await b.pull();
+    await withinDeadline(second);
+    expect(a.values).toEqual([0, 1]);
+    expect(b.values).toEqual([0]);
+    await b.pull();
+    expect(b.values).toEqual([0, 1]);
+    expect(source.pulls).toBe(2);
+    await p.undeploy();
+  });
+
+  it("serves every interleaving of direct consumer pulls without loss or duplication", async () => {
+    // All 3-consumer schedules where each consumer is pulled twice, launched at once.
+    const schedules: number[][] = [];
+    const build = (prefix: number[], left: number[]) => {
+      if (left.every((n) => n === 0)) return void schedules.push(prefix);
+      left.forEach((n, i) => {
+        if (n > 0) build([...prefix, i], left.map((m, j) => (j === i ? m - 1 : m)));
+      });
+    };
+    build([], [2, 2, 2]);
+    expect(schedules).toHaveLength(90);
+    for (const schedule of schedules) {
+      const { p, source, sinks } = fanOut(3);
+      await p.deploy();
+      await withinDeadline(Promise.all(schedule.map((i) => sinks[i]!.pull())));
+      for (const s of sinks) expect(s.values).toEqual([0, 1]);
+      expect(source.pulls).toBe(2);
+      await p.undeploy();
+    }
+  });
+
+  it("serializes concurrent pulls of one cell", async () => {
+    let running = 0;
+    let maxRunning = 0;
+    class Slow extends SingleCell {
+      readonly output = new Output<number>(this, "output");
+      private n = 0;
+      protected async onPull() {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        await sleep(1);
+        running--;
+        this.output.setValue(this.n++);
+      }
+    }
+    const p = new Pipeline(null, "p");
+    const slow = new Slow(p, "slow");
+    await p.deploy();
+    const values = await Promise.all(Array.from({ length: 5 }, () => slow.pull().then(() => slow.output.getValue())));
+    expect(maxRunning).toBe(1);
+    expect(values).toEqual([0, 1, 2, 3, 4]);
+    await p.undeploy();
+  });
+
+  it("hands both outputs of one cell to their consumers in step", async () => {
+    class Pair extends SingleCell {
+      readonly x = new Output<number>(this, "x");
+      readonly y = new Output<string>(this, "y");
+      n = 0;
+      protected onPull() {
+        this.x.setValue(this.n);
+        this.y.setValue(`v${this.n++}`);
+      }
+    }
+    class Slow<T> extends Collector<T> {
+      protected override async onPull() {
+        await sleep(1);
+        await super.onPull();
+      }
+    }
+    const p = new Pipeline(null, "p");
+    const pair = new Pair(p, "pair");
+    const xs = new Collector<number>(p, "xs");
+    const ys = new Slow<string>(p, "ys");
+    new Connection(pair.x, xs.input);
+    new Connection(pair.y, ys.input);
+    await p.deploy();
+    await Promise.all([p.pull(), p.pull(), p.pull()]);
+    expect(xs.values).toEqual([0, 1, 2]);
+    expect(ys.values).toEqual(["v0", "v1", "v2"]);
+    expect(pair.n).toBe(3);
+    await p.undeploy();
+  });
+
+  it("delivers to two inputs of one cell fed by the same output, pulled concurrently", async () => {
+    class Both extends SingleCell {
+      readonly a = new Input<number>(this, "a");
+      readonly b = new Input<number>(this, "b");
+      readonly seen: Array<[number, number]> = [];
+      protected async onPull() {
+        this.seen.push(await Promise.all([this.a.pull(), this.b.pull()]));
+      }
+    }
+    const p = new Pipeline(null, "p");
+    const source = new CounterSource(p, "source");
+    const both = new Both(p, "both");
+    new Connection(source.output, both.a);
+    new Connection(source.output, both.b);
+    await p.deploy();
+    for (let i = 0; i < 3; i++) await p.pull();
+    expect(both.seen).toEqual([
+      [0, 0],
+      [1, 1],
+      [2, 2],
+    ]);
+    await p.undeploy();
+  });
+
+  it("hands each value of an input port to each inner connection once", async () => {
+    class Inner extends Pipeline {
+      readonly in = new InputPort<number>(this, "in");
+      readonly left = new Collector(this, "left");
+      readonly right = new Collector(this, "right");
+      constructor(parent: CompositeCell | null, name: string) {
+        super(parent, name);
+        new Connection(this.in, this.left.input);
+        new Connection(this.in, this.right.input);
+      }
+    }
+    const p = new Pipeline(null, "p");
+    const source = new CounterSource(p, "source");
+    const inner = new Inner(p, "inner");
+    const outside = new Collector(p, "outside");
+    new Connection(source.output, inner.in);
+    new Connection(source.output, outside.input);
+    await p.deploy();
+    await Promise.all([p.pull(), p.pull(), p.pull(), p.pull()]);
+    expect(inner.left.values).toEqual([0, 1, 2, 3]);
+    expect(inner.right.values).toEqual([0, 1, 2, 3]);
+    expect(outside.values).toEqual([0, 1, 2, 3]);
+    expect(source.pulls).toBe(4);
+    await p.undeploy();
+  });
+});
+
+// ---- property: random DAGs ---------------------------------------------------------------
+
+type Delay = { kind: "none" } | { kind: "micro"; n: number } | { kind: "macro" };
+
+interface NodeSpec {
+  /** Each input reads output `output` (0 or 1) of an earlier node `from`. */
+  readonly inputs: ReadonlyArray<{ from: number; output: number }>;
+  /** 0: a plain cell; 1 or 2: wrapped in that many nested pipelines with ports. */
+  readonly nesting: number;
+  /** Pull all inputs at once (Promise.all) instead of one after the other, in a shuffled order. */
+  readonly concurrentInputs: boolean;
+  readonly inputOrder: readonly number[];
+  /** Waits before each input pull and before setting, used cyclically. */
+  readonly delays: readonly Delay[];
+}
+
+interface DagSpec {
+  readonly nodes: readonly NodeSpec[];
+  readonly pulls: number;
+  readonly concurrentPulls: boolean;
+}
+
+const MOD = 1_000_003;
+
+/** What node `i` outputs given its input values (in input order) at iteration `t`. */
+function compute(i: number, t: number, inputs: readonly number[]): [number, number] {
+  let out0 = inputs.length === 0 ? 1000 * i + t : i;
+  inputs.forEach((x, k) => (out0 = (out0 + (k + 2) * x) % MOD));
+  return [out0, (out0 * 7 + 3) % MOD];
+}
+
+/** The plain sequential evaluation: per iteration, every node in index order. */
+function reference(spec: DagSpec): number[][][] {
+  const seen: number[][][] = spec.nodes.map(() => []);
+  for (let t = 0; t < spec.pulls; t++) {
+    const outs: Array<[number, number]> = [];
+    spec.nodes.forEach((node, i) => {
+      const inputs = node.inputs.map((e) => outs[e.from]![e.output]!);
+      outs.push(compute(i, t, inputs));
+      seen[i]!.push([...inputs, ...outs[i]!]);
+    });
+  }
+  return seen;
+}
+
+async function wait(delay: Delay): Promise<void> {
+  if (delay.kind === "micro") for (let k = 0; k < delay.n; k++) await Promise.resolve();
+  else if (delay.kind === "macro") await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+class NodeCell extends SingleCell {
+  readonly ins: Array<Input<number>> = [];
+  readonly outs = [new Output<number>(this, "out0"), new Output<number>(this, "out1")] as const;
+  /** Per iteration: input values, then both outputs. */
+  readonly seen: number[][] = [];
+  spec!: NodeSpec;
+  index = 0;
+  private t = 0;
+  private step = 0;
+
+  setUp(index: number, spec: NodeSpec): void {
+    this.index = index;
+    this.spec = spec;
+    spec.inputs.forEach((_, k) => this.ins.push(new Input<number>(this, `in${k}`)));
+  }
+
+  private nextDelay(): Promise<void> {
+    return wait(this.spec.delays[this.step++ % this.spec.delays.length]!);
+  }
+
+  protected async onPull(): Promise<void> {
+    const values: number[] = new Array(this.ins.length);
+    const pullOne = async (k: number) => {
+      await this.nextDelay();
+      values[k] = await this.ins[k]!.pull();
+    };
+    if (this.spec.concurrentInputs) await Promise.all(this.spec.inputOrder.map(pullOne));
+    else for (const k of this.spec.inputOrder) await pullOne(k);
+    await this.nextDelay();
+    const [out0, out1] = compute(this.index, this.t++, values);
+    this.outs[0].setValue(out0);
+    this.outs[1].setValue(out1);
+    this.seen.push([...values, out0, out1]);
+  }
+}
+
+/** A pipeline around one node (cell or another wrapper), with one port per input and output. */
+class Wrapper extends Pipeline {
+  readonly ins: Array<InputPort<number>> = [];
+  readonly outs: Array<OutputPort<number>> = [];
+  inner!: NodeCell | Wrapper;
+
+  setUp(index: number, spec: NodeSpec, depth: number): NodeCell {
+    this.inner = depth > 1 ? new Wrapper(this, "wrapper") : new NodeCell(this, "node");
+    const cell = this.inner instanceof Wrapper ? this.inner.setUp(index, spec, depth - 1) : (this.inner.setUp(index, spec), this.inner);
+    spec.inputs.forEach((_, k) => {
+      const port = new InputPort<number>(this, `in${k}`);
+      this.ins.push(port);
+      new Connection(port, this.inner.ins[k]!);
+    });
+    for (let m = 0; m < 2; m++) {
+      const port = new OutputPort<number>(this, `out${m}`);
+      this.outs.push(port);
+      new Connection(this.inner.outs[m]!, port);
+    }
+    return cell;
+  }
+}
+
+function buildDag(spec: DagSpec): { pipeline: Pipeline; cells: NodeCell[] } {
+  const pipeline = new Pipeline(null, "dag");
+  const nodes: Array<NodeCell | Wrapper> = [];
+  const cells: NodeCell[] = [];
+  spec.nodes.forEach((node, i) => {
+    if (node.nesting === 0) {
+      const cell = new NodeCell(pipeline, `n${i}`);
+      cell.setUp(i, node);
+      nodes.push(cell);
+      cells.push(cell);
+    } else {
+      const wrapper = new Wrapper(pipeline, `n${i}`);
+      cells.push(wrapper.setUp(i, node, node.nesting));
+      nodes.push(wrapper);
+    }
+    node.inputs.forEach((e, k) => new Connection(nodes[e.from]!.outs[e.output]!, nodes[i]!.ins[k]!));
+  });
+  return { pipeline, cells };
+}
+
+const delayArb: fc.Arbitrary<Delay> = fc.oneof(
+  fc.constant({ kind: "none" as const }),
+  fc.record({ kind: fc.constant("micro" as const), n: fc.integer({ min: 1, max: 4 }) }),
+  fc.constant({ kind: "macro" as const }),
+);
+
+function nodeArb(i: number): fc.Arbitrary<NodeSpec> {
+  const inputs =
+    i === 0 ? fc.constant([]) : fc.array(fc.record({ from: fc.nat(i - 1), output: fc.nat(1) }), { maxLength: 3 });
+  return inputs.chain((ins) =>
+    fc.record({
+      inputs: fc.constant(ins),
+      nesting: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.integer({ min: 1, max: 2 }) }),
+      concurrentInputs: fc.boolean(),
+      inputOrder: fc.shuffledSubarray(
+        ins.map((_, k) => k),
+        { minLength: ins.length, maxLength: ins.length },
+      ),
+      delays: fc.array(delayArb, { minLength: 1, maxLength: 4 }),
+    }),
+  );
+}
+
+const dagArb: fc.Arbitrary<DagSpec> = fc.integer({ min: 1, max: 8 }).chain((n) =>
+  fc.record({
+    nodes: fc.tuple(...Array.from({ length: n }, (_, i) => nodeArb(i))),
+    pulls: fc.integer({ min: 1, max: 5 }),
+    concurrentPulls: fc.boolean(),
+  }),
+);
+
+describe("random DAGs (property)", () => {
+  it("every cell sees exactly what a sequential evaluation gives, whatever the delays", async () => {
+    await fc.assert(
+      fc.asyncProperty(dagArb, async (spec) => {
+        const { pipeline, cells } = buildDag(spec);
+        await pipeline.deploy();
+        try {
+          const pulls = Array.from({ length: spec.pulls }, () => () => pipeline.pull());
+          if (spec.concurrentPulls) await withinDeadline(Promise.all(pulls.map((pull) => pull())), 2_000);
+          else for (const pull of pulls) await withinDeadline(pull(), 2_000);
+        } finally {
+          await pipeline.undeploy();
+        }
+        expect(cells.map((c) => c.seen)).toEqual(reference(spec));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("builds DAGs with several sinks and nested ports (the generator covers what it claims)", () => {
+    const samples = fc.sample(dagArb, { numRuns: 200, seed: 42 });
+    const sinkCounts = samples.map((spec) => {
+      const { pipeline } = buildDag(spec);
+      return pipeline.topology().sinks.length;
+    });
+    expect(Math.max(...sinkCounts)).toBeGreaterThan(2);
+    expect(samples.some((s) => s.nodes.some((n) => n.nesting === 2))).toBe(true);
+    expect(samples.some((s) => s.nodes.some((n, i) => n.inputs.filter((e) => e.from === i - 1).length > 1))).toBe(true);
+    const fanOuts = samples.map((s) => {
+      const counts = new Map<string, number>();
+      for (const n of s.nodes) for (const e of n.inputs) counts.set(`${e.from}.${e.output}`, (counts.get(`${e.from}.${e.output}`) ?? 0) + 1);
+      return Math.max(0, ...counts.values());
+    });
+    expect(Math.max(...fanOuts)).toBeGreaterThanOrEqual(3);
+  });
+});

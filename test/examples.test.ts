@@ -1,0 +1,125 @@
+/**
+ * Every example in examples/basics runs and prints exactly what the docs say it prints.
+ * The docs quote these files, so this test keeps the docs honest too.
+ */
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { main as batching } from "../examples/basics/batching.js";
+import { DagPipeline, main as dag } from "../examples/basics/dag.js";
+import { main as fibonacci } from "../examples/basics/fibonacci.js";
+import { main as finiteStream } from "../examples/basics/finite-stream.js";
+import { main as nested } from "../examples/basics/nested.js";
+import { main as parameters } from "../examples/basics/parameters.js";
+import { main as threeCells } from "../examples/basics/three-cells.js";
+
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+
+/** Runs an example's main with a print sink and returns the printed lines. */
+async function printed(main: (print: (line: string) => void) => Promise<void>): Promise<string[]> {
+  const lines: string[] = [];
+  await main((line) => lines.push(line));
+  return lines;
+}
+
+const dagTopology = {
+  cell: "dag",
+  type: "DagPipeline",
+  cells: [
+    { name: "numbers", path: "dag.numbers", type: "NumberSourceCell", isSource: true, isSink: false },
+    { name: "double", path: "dag.double", type: "DoubleCell", isSource: false, isSink: false },
+    { name: "square", path: "dag.square", type: "SquareCell", isSource: false, isSink: false },
+    { name: "sum", path: "dag.sum", type: "SumCell", isSource: false, isSink: false },
+    { name: "difference", path: "dag.difference", type: "DifferenceCell", isSource: false, isSink: false },
+    { name: "printer", path: "dag.printer", type: "PairPrinterCell", isSource: false, isSink: true },
+  ],
+  connections: [
+    { source: "dag.numbers.output", target: "dag.double.input", recurrent: false },
+    { source: "dag.numbers.output", target: "dag.square.input", recurrent: false },
+    { source: "dag.square.output", target: "dag.sum.a", recurrent: false },
+    { source: "dag.double.output", target: "dag.sum.b", recurrent: false },
+    { source: "dag.square.output", target: "dag.difference.a", recurrent: false },
+    { source: "dag.double.output", target: "dag.difference.b", recurrent: false },
+    { source: "dag.sum.output", target: "dag.printer.sum", recurrent: false },
+    { source: "dag.difference.output", target: "dag.printer.difference", recurrent: false },
+  ],
+};
+
+describe("examples/basics", () => {
+  it("three-cells prints 0 -1 2 -3 4", async () => {
+    expect(await printed(threeCells)).toEqual(["0", "-1", "2", "-3", "4"]);
+  });
+
+  it("nested prints 0 1 2 3 4", async () => {
+    expect(await printed(nested)).toEqual(["0", "1", "2", "3", "4"]);
+  });
+
+  it("fibonacci prints 1 2 3 5 8 13 21 34", async () => {
+    expect(await printed(fibonacci)).toEqual(["1", "2", "3", "5", "8", "13", "21", "34"]);
+  });
+
+  it("dag prints its topology description, then three results", async () => {
+    const [json, ...rest] = await printed(dag);
+    expect(JSON.parse(json!)).toEqual(dagTopology);
+    expect(json).toBe(JSON.stringify(dagTopology, null, 2)); // key order and layout too
+    expect(rest).toEqual(["0 0", "3 -1", "8 0"]);
+  });
+
+  it("dag's topology description is available before deploy and is plain JSON", () => {
+    const description = new DagPipeline(null, "dag").getTopologyDescription();
+    expect(JSON.parse(JSON.stringify(description))).toEqual(dagTopology);
+  });
+
+  it("parameters: config read at deploy, runtime changed between pulls", async () => {
+    expect(await printed(parameters)).toEqual([
+      "0 cm",
+      "1 cm",
+      "2 cm",
+      "30 cm",
+      "40 cm",
+      "50 cm",
+      'unit stays "cm" while deployed: AlreadyDeployedError',
+    ]);
+  });
+
+  it("batching: one batch per pull, and patching splits batches again", async () => {
+    expect(await printed(batching)).toEqual(["[0,1,2]", "[3,4,5]", "[6,7,8]", "0", "1", "2", "3", "4"]);
+  });
+
+  it("finite-stream: counts, runs to the end, raises EndOfStreamError, resets", async () => {
+    expect(await printed(finiteStream)).toEqual([
+      "3 pulls available",
+      "PULL",
+      "BASED",
+      "DATAFLOW",
+      "EndOfStreamError from words.source",
+      "after reset: PULL, 2 pulls available",
+    ]);
+  });
+
+  // Every example also runs as its own process, the way the docs tell users to run it.
+  const standalone: ReadonlyArray<[file: string, main: (print: (line: string) => void) => Promise<void>]> = [
+    ["three-cells.ts", threeCells],
+    ["nested.ts", nested],
+    ["fibonacci.ts", fibonacci],
+    ["dag.ts", dag],
+    ["parameters.ts", parameters],
+    ["batching.ts", batching],
+    ["finite-stream.ts", finiteStream],
+  ];
+
+  it("runs standalone: node --import tsx examples/basics/three-cells.ts", async () => {
+    const { stdout } = await run("examples/basics/three-cells.ts");
+    expect(stdout).toBe("0\n-1\n2\n-3\n4\n");
+  });
+
+  it.concurrent.each(standalone)("runs standalone: examples/basics/%s prints what its main prints", async (file, main) => {
+    const { stdout } = await run(`examples/basics/${file}`);
+    expect(stdout).toBe((await printed(main)).map((line) => `${line}\n`).join(""));
+  });
+});
+
+function run(file: string): Promise<{ stdout: string; stderr: string }> {
+  return promisify(execFile)(process.execPath, ["--import", "tsx", file], { cwd: repoRoot, timeout: 20_000 });
+}
