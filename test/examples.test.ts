@@ -10,9 +10,12 @@ import { main as batching } from "../examples/basics/batching.js";
 import { DagPipeline, main as dag } from "../examples/basics/dag.js";
 import { main as fibonacci } from "../examples/basics/fibonacci.js";
 import { main as finiteStream } from "../examples/basics/finite-stream.js";
+import { main as loop } from "../examples/basics/loop.js";
 import { main as nested } from "../examples/basics/nested.js";
 import { main as parameters } from "../examples/basics/parameters.js";
+import { main as pulling } from "../examples/basics/pulling.js";
 import { main as threeCells } from "../examples/basics/three-cells.js";
+import { main as validation } from "../examples/basics/validation.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
@@ -98,6 +101,50 @@ describe("examples/basics", () => {
     ]);
   });
 
+  it("loop: an ambiguous cycle is refused, a marked one runs", async () => {
+    expect(await printed(loop)).toEqual([
+      "IndeterminableTopologyError: ambiguous.increment.output -> ambiguous.doubling.input, " +
+        "ambiguous.doubling.output -> ambiguous.increment.input",
+      "recurrent: loop.doubling.output -> loop.increment.input",
+      "2",
+      "6",
+      "14",
+      "30",
+    ]);
+  });
+
+  it("pulling: one source run per iteration, serialized concurrent pulls, direct output pulls", async () => {
+    expect(await printed(pulling)).toEqual([
+      "source runs: 0",
+      "printer prints: 0",
+      "source runs: 1",
+      "printer prints: 2",
+      "source runs: 2",
+      "printer prints: 4",
+      "source runs: 3",
+      "printer prints: 6",
+      "source runs: 4",
+      "add.output pulled: 8",
+      "add.output holds: 8",
+    ]);
+  });
+
+  it("validation: reasons, refused connections, structural checks, errors in onPull", async () => {
+    expect(await printed(validation)).toEqual([
+      "deployable: false",
+      '  Input("draft.fragile.input") has neither an incoming connection nor a value',
+      "deploy() throws NotDeployableError",
+      "after connecting: deployable: true",
+      'InvalidConnectionError: Cannot connect Output("draft.fragile.output") to Input("other.printer.printer_input"): ' +
+        "connections join IO of sibling cells, or a composite's port and one of its children.",
+      'InvalidCellError: OutputPort("portless.result") has no incoming connection from inside "portless"',
+      "0",
+      "1",
+      "CellPullError in fragile_pipeline.fragile: cannot handle 2",
+      "3",
+    ]);
+  });
+
   // Every example also runs as its own process, the way the docs tell users to run it.
   const standalone: ReadonlyArray<[file: string, main: (print: (line: string) => void) => Promise<void>]> = [
     ["three-cells.ts", threeCells],
@@ -107,6 +154,9 @@ describe("examples/basics", () => {
     ["parameters.ts", parameters],
     ["batching.ts", batching],
     ["finite-stream.ts", finiteStream],
+    ["loop.ts", loop],
+    ["pulling.ts", pulling],
+    ["validation.ts", validation],
   ];
 
   it("runs standalone: node --import tsx examples/basics/three-cells.ts", async () => {

@@ -12,6 +12,7 @@ import {
   Pipeline,
   ScalableCell,
   SingleCell,
+  registerCells,
   type CompositeCell,
 } from "@cellflow/core";
 import { simulateIo } from "./work.js";
@@ -63,6 +64,9 @@ export class ScalableMultiplier extends ScalableCell {
     new Connection(this.multiplier.output, this.output);
   }
 }
+
+// Thread and process clones rebuild the multiplier from this module.
+registerCells(import.meta.url, MultiplierCell);
 
 export class PrinterCell extends SingleCell {
   readonly unitMs = new ConfigParameter<number>(this, "unit_ms", { defaultValue: DEFAULT_UNIT_MS });

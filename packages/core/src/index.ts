@@ -34,6 +34,10 @@ export {
   type CloneRecipe,
 } from "./scaling/clone-method.js";
 export type { CloneShape, Endpoint } from "./scaling/clone-shape.js";
+export type { CloneCrashEvent } from "./scaling/scaling-strategy.js";
+export { registerCells, type CellLocation } from "./scaling/cell-registry.js";
+import "./scaling/methods/thread-clone.js";
+import "./scaling/methods/process-clone.js";
 export type { CloneSettings, ParameterValue, NestedScaling } from "./scaling/clone-settings.js";
 
 // ---- Errors -----------------------------------------------------------------------------

@@ -58,7 +58,8 @@ describe("one output, several connections", () => {
   });
 
   it("serves every interleaving of direct consumer pulls without loss or duplication", async () => {
-    // All 3-consumer schedules where each consumer is pulled twice, launched at once.
+    // All schedules of 3 consumers pulled twice each (90 of them), launched at once or one
+    // macrotask apart (by then the previous pull has either finished or parked).
     const schedules: number[][] = [];
     const build = (prefix: number[], left: number[]) => {
       if (left.every((n) => n === 0)) return void schedules.push(prefix);
@@ -69,12 +70,19 @@ describe("one output, several connections", () => {
     build([], [2, 2, 2]);
     expect(schedules).toHaveLength(90);
     for (const schedule of schedules) {
-      const { p, source, sinks } = fanOut(3);
-      await p.deploy();
-      await withinDeadline(Promise.all(schedule.map((i) => sinks[i]!.pull())));
-      for (const s of sinks) expect(s.values).toEqual([0, 1]);
-      expect(source.pulls).toBe(2);
-      await p.undeploy();
+      for (const stepwise of [false, true]) {
+        const { p, source, sinks } = fanOut(3);
+        await p.deploy();
+        const pulls: Array<Promise<void>> = [];
+        for (const i of schedule) {
+          pulls.push(sinks[i]!.pull());
+          if (stepwise) await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        await withinDeadline(Promise.all(pulls));
+        for (const s of sinks) expect(s.values).toEqual([0, 1]);
+        expect(source.pulls).toBe(2);
+        await p.undeploy();
+      }
     }
   });
 
@@ -183,6 +191,13 @@ describe("one output, several connections", () => {
 });
 
 // ---- property: random DAGs ---------------------------------------------------------------
+//
+// A random DAG of cells, each with two outputs. Some cells are wrapped in one or two nested
+// pipelines with ports. Some cells batch: they pull an input several times per pull, so
+// the consumers of one output run at different rates and must wait for each other within
+// one pipeline pull. Cells yield microtasks or macrotasks at random points, and pull their
+// inputs one by one or all at once. Every cell must see exactly what a plain sequential
+// evaluation of the same graph gives.
 
 type Delay = { kind: "none" } | { kind: "micro"; n: number } | { kind: "macro" };
 
@@ -191,10 +206,13 @@ interface NodeSpec {
   readonly inputs: ReadonlyArray<{ from: number; output: number }>;
   /** 0: a plain cell; 1 or 2: wrapped in that many nested pipelines with ports. */
   readonly nesting: number;
-  /** Pull all inputs at once (Promise.all) instead of one after the other, in a shuffled order. */
+  /** Pull everything at once (Promise.all) instead of one value after the other. */
   readonly concurrentInputs: boolean;
+  /** In which order the inputs are pulled (a permutation of input indices). */
   readonly inputOrder: readonly number[];
-  /** Waits before each input pull and before setting, used cyclically. */
+  /** Whether this node runs twice as often as its fastest consumer (if that stays <= 8). */
+  readonly grow: boolean;
+  /** Waits before each input pull and before setting the outputs, used cyclically. */
   readonly delays: readonly Delay[];
 }
 
@@ -206,25 +224,48 @@ interface DagSpec {
 
 const MOD = 1_000_003;
 
-/** What node `i` outputs given its input values (in input order) at iteration `t`. */
+/** What node `i` outputs on its `t`-th pull, given its input values. */
 function compute(i: number, t: number, inputs: readonly number[]): [number, number] {
   let out0 = inputs.length === 0 ? 1000 * i + t : i;
   inputs.forEach((x, k) => (out0 = (out0 + (k + 2) * x) % MOD));
   return [out0, (out0 * 7 + 3) % MOD];
 }
 
-/** The plain sequential evaluation: per iteration, every node in index order. */
-function reference(spec: DagSpec): number[][][] {
-  const seen: number[][][] = spec.nodes.map(() => []);
-  for (let t = 0; t < spec.pulls; t++) {
-    const outs: Array<[number, number]> = [];
+/**
+ * How often each node runs per pipeline pull. A sink runs once; any other node runs as
+ * often as its fastest consumer, or twice that. All rates are powers of two, so every
+ * consumer pulls each input a whole number of times (`rate[from] / rate[to]`) per pull.
+ */
+function rates(spec: DagSpec): number[] {
+  const rate: number[] = spec.nodes.map(() => 1);
+  for (let j = spec.nodes.length - 1; j >= 0; j--) {
+    let fastest = 0;
     spec.nodes.forEach((node, i) => {
-      const inputs = node.inputs.map((e) => outs[e.from]![e.output]!);
-      outs.push(compute(i, t, inputs));
-      seen[i]!.push([...inputs, ...outs[i]!]);
+      if (node.inputs.some((e) => e.from === j)) fastest = Math.max(fastest, rate[i]!);
     });
+    if (fastest > 0) rate[j] = spec.nodes[j]!.grow && fastest < 8 ? 2 * fastest : fastest;
   }
-  return seen;
+  return rate;
+}
+
+/** The plain sequential evaluation: every node's pulls, each seeing input values then outputs. */
+function reference(spec: DagSpec): number[][][] {
+  const rate = rates(spec);
+  const outs: Array<Array<[number, number]>> = [];
+  return spec.nodes.map((node, i) => {
+    const seen: number[][] = [];
+    outs.push([]);
+    for (let t = 0; t < rate[i]! * spec.pulls; t++) {
+      const values = node.inputs.flatMap((e) => {
+        const times = rate[e.from]! / rate[i]!;
+        return Array.from({ length: times }, (_, q) => outs[e.from]![t * times + q]![e.output]!);
+      });
+      const out = compute(i, t, values);
+      outs[i]!.push(out);
+      seen.push([...values, ...out]);
+    }
+    return seen;
+  });
 }
 
 async function wait(delay: Delay): Promise<void> {
@@ -235,16 +276,19 @@ async function wait(delay: Delay): Promise<void> {
 class NodeCell extends SingleCell {
   readonly ins: Array<Input<number>> = [];
   readonly outs = [new Output<number>(this, "out0"), new Output<number>(this, "out1")] as const;
-  /** Per iteration: input values, then both outputs. */
+  /** Per pull: input values (by input, then by pull), then both outputs. */
   readonly seen: number[][] = [];
-  spec!: NodeSpec;
-  index = 0;
+  private spec!: NodeSpec;
+  private index = 0;
+  /** How many times each input is pulled per pull of this cell. */
+  private times: number[] = [];
   private t = 0;
   private step = 0;
 
-  setUp(index: number, spec: NodeSpec): void {
+  setUp(index: number, spec: NodeSpec, times: number[]): void {
     this.index = index;
     this.spec = spec;
+    this.times = times;
     spec.inputs.forEach((_, k) => this.ins.push(new Input<number>(this, `in${k}`)));
   }
 
@@ -253,57 +297,65 @@ class NodeCell extends SingleCell {
   }
 
   protected async onPull(): Promise<void> {
-    const values: number[] = new Array(this.ins.length);
+    const values = this.times.map((n) => new Array<number>(n));
+    const calls = this.times.map(() => 0);
     const pullOne = async (k: number) => {
       await this.nextDelay();
-      values[k] = await this.ins[k]!.pull();
+      // Pulls of one input get consecutive values in the order they were called.
+      const slot = calls[k]!++;
+      values[k]![slot] = await this.ins[k]!.pull();
     };
-    if (this.spec.concurrentInputs) await Promise.all(this.spec.inputOrder.map(pullOne));
-    else for (const k of this.spec.inputOrder) await pullOne(k);
+    const order = this.spec.inputOrder.flatMap((k) => Array.from({ length: this.times[k]! }, () => k));
+    if (this.spec.concurrentInputs) await Promise.all(order.map(pullOne));
+    else for (const k of order) await pullOne(k);
     await this.nextDelay();
-    const [out0, out1] = compute(this.index, this.t++, values);
+    const flat = values.flat();
+    const [out0, out1] = compute(this.index, this.t++, flat);
     this.outs[0].setValue(out0);
     this.outs[1].setValue(out1);
-    this.seen.push([...values, out0, out1]);
+    this.seen.push([...flat, out0, out1]);
   }
 }
 
-/** A pipeline around one node (cell or another wrapper), with one port per input and output. */
+/** A pipeline around one node (a cell or another wrapper), with one port per input and output. */
 class Wrapper extends Pipeline {
   readonly ins: Array<InputPort<number>> = [];
   readonly outs: Array<OutputPort<number>> = [];
-  inner!: NodeCell | Wrapper;
 
-  setUp(index: number, spec: NodeSpec, depth: number): NodeCell {
-    this.inner = depth > 1 ? new Wrapper(this, "wrapper") : new NodeCell(this, "node");
-    const cell = this.inner instanceof Wrapper ? this.inner.setUp(index, spec, depth - 1) : (this.inner.setUp(index, spec), this.inner);
+  setUp(index: number, spec: NodeSpec, times: number[], depth: number): NodeCell {
+    const inner = depth > 1 ? new Wrapper(this, "wrapper") : new NodeCell(this, "node");
+    let cell: NodeCell;
+    if (inner instanceof Wrapper) cell = inner.setUp(index, spec, times, depth - 1);
+    else (cell = inner).setUp(index, spec, times);
     spec.inputs.forEach((_, k) => {
       const port = new InputPort<number>(this, `in${k}`);
       this.ins.push(port);
-      new Connection(port, this.inner.ins[k]!);
+      new Connection(port, inner.ins[k]!);
     });
     for (let m = 0; m < 2; m++) {
       const port = new OutputPort<number>(this, `out${m}`);
       this.outs.push(port);
-      new Connection(this.inner.outs[m]!, port);
+      new Connection(inner.outs[m]!, port);
     }
     return cell;
   }
 }
 
 function buildDag(spec: DagSpec): { pipeline: Pipeline; cells: NodeCell[] } {
+  const rate = rates(spec);
   const pipeline = new Pipeline(null, "dag");
   const nodes: Array<NodeCell | Wrapper> = [];
   const cells: NodeCell[] = [];
   spec.nodes.forEach((node, i) => {
+    const times = node.inputs.map((e) => rate[e.from]! / rate[i]!);
     if (node.nesting === 0) {
       const cell = new NodeCell(pipeline, `n${i}`);
-      cell.setUp(i, node);
+      cell.setUp(i, node, times);
       nodes.push(cell);
       cells.push(cell);
     } else {
       const wrapper = new Wrapper(pipeline, `n${i}`);
-      cells.push(wrapper.setUp(i, node, node.nesting));
+      cells.push(wrapper.setUp(i, node, times, node.nesting));
       nodes.push(wrapper);
     }
     node.inputs.forEach((e, k) => new Connection(nodes[e.from]!.outs[e.output]!, nodes[i]!.ins[k]!));
@@ -329,6 +381,7 @@ function nodeArb(i: number): fc.Arbitrary<NodeSpec> {
         ins.map((_, k) => k),
         { minLength: ins.length, maxLength: ins.length },
       ),
+      grow: fc.boolean(),
       delays: fc.array(delayArb, { minLength: 1, maxLength: 4 }),
     }),
   );
@@ -337,21 +390,21 @@ function nodeArb(i: number): fc.Arbitrary<NodeSpec> {
 const dagArb: fc.Arbitrary<DagSpec> = fc.integer({ min: 1, max: 8 }).chain((n) =>
   fc.record({
     nodes: fc.tuple(...Array.from({ length: n }, (_, i) => nodeArb(i))),
-    pulls: fc.integer({ min: 1, max: 5 }),
+    pulls: fc.integer({ min: 1, max: 4 }),
     concurrentPulls: fc.boolean(),
   }),
 );
 
 describe("random DAGs (property)", () => {
-  it("every cell sees exactly what a sequential evaluation gives, whatever the delays", async () => {
+  it("every cell sees exactly what a sequential evaluation gives, whatever the delays and rates", async () => {
     await fc.assert(
       fc.asyncProperty(dagArb, async (spec) => {
         const { pipeline, cells } = buildDag(spec);
         await pipeline.deploy();
         try {
-          const pulls = Array.from({ length: spec.pulls }, () => () => pipeline.pull());
-          if (spec.concurrentPulls) await withinDeadline(Promise.all(pulls.map((pull) => pull())), 2_000);
-          else for (const pull of pulls) await withinDeadline(pull(), 2_000);
+          const pull = () => withinDeadline(pipeline.pull(), 2_000);
+          if (spec.concurrentPulls) await Promise.all(Array.from({ length: spec.pulls }, pull));
+          else for (let i = 0; i < spec.pulls; i++) await pull();
         } finally {
           await pipeline.undeploy();
         }
@@ -361,15 +414,21 @@ describe("random DAGs (property)", () => {
     );
   });
 
-  it("builds DAGs with several sinks and nested ports (the generator covers what it claims)", () => {
-    const samples = fc.sample(dagArb, { numRuns: 200, seed: 42 });
-    const sinkCounts = samples.map((spec) => {
-      const { pipeline } = buildDag(spec);
-      return pipeline.topology().sinks.length;
-    });
+  it("generates what it claims: several sinks, nesting, batching, wide fan-out, twin edges", () => {
+    const samples = fc.sample(dagArb, { numRuns: 150, seed: 42 });
+    const sinkCounts = samples.map((spec) => buildDag(spec).pipeline.topology().sinks.length);
     expect(Math.max(...sinkCounts)).toBeGreaterThan(2);
     expect(samples.some((s) => s.nodes.some((n) => n.nesting === 2))).toBe(true);
-    expect(samples.some((s) => s.nodes.some((n, i) => n.inputs.filter((e) => e.from === i - 1).length > 1))).toBe(true);
+    expect(samples.some((s) => rates(s).some((r) => r >= 4))).toBe(true);
+    // One output feeding consumers that pull it at different rates.
+    expect(
+      samples.some((s) => {
+        const rate = rates(s);
+        return s.nodes.some((_, j) => new Set(s.nodes.flatMap((n, i) => (n.inputs.some((e) => e.from === j) ? [rate[j]! / rate[i]!] : []))).size > 1);
+      }),
+    ).toBe(true);
+    // Two inputs of one cell fed by the same output.
+    expect(samples.some((s) => s.nodes.some((n) => new Set(n.inputs.map((e) => `${e.from}.${e.output}`)).size < n.inputs.length))).toBe(true);
     const fanOuts = samples.map((s) => {
       const counts = new Map<string, number>();
       for (const n of s.nodes) for (const e of n.inputs) counts.set(`${e.from}.${e.output}`, (counts.get(`${e.from}.${e.output}`) ?? 0) + 1);

@@ -22,4 +22,7 @@ export {
   InactiveError,
   UnknownCloneMethodError,
   InvalidArgumentError,
+  CellNotLocatableError,
+  CloneCrashedError,
+  DataCloneError,
 } from "./runtime-errors.js";

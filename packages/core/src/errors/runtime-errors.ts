@@ -42,3 +42,20 @@ export class UnknownCloneMethodError extends CellflowError {}
 
 /** An argument is out of range or of the wrong kind (e.g. `scaleUp(0)`). */
 export class InvalidArgumentError extends CellflowError {}
+
+/** A cell must be rebuilt elsewhere (thread, process, remote) but its module is not known. */
+export class CellNotLocatableError extends CellflowError {}
+
+/** The thread or process running a clone died; its in-flight item is run again elsewhere. */
+export class CloneCrashedError extends CellflowError {
+  constructor(
+    readonly cellPath: string,
+    readonly method: string,
+    readonly detail: string,
+  ) {
+    super(`A "${method}" clone of "${cellPath}" died: ${detail}`);
+  }
+}
+
+/** A value cannot cross to or from a thread or process clone (it is not structured-cloneable). */
+export class DataCloneError extends CellflowError {}

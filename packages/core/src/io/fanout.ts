@@ -74,23 +74,7 @@ export class Fanout<T> {
     if (connection.recurrent) return this.takeRecurrent(connection);
     if (connection.taken < this.generation) return this.take(connection);
     const producer = this.producer;
-    if (producer.refreshing === null && producer.allTaken()) {
-      const produced = producer.produce();
-      if (!isPromiseLike(produced)) return this.takeProduced(connection);
-      // One reaction ends the refresh and takes the value: a hop per step would cost a
-      // microtask each on every pull (see docs/benchmarks.md).
-      producer.refreshing = produced;
-      return produced.then(
-        () => {
-          endRefresh(producer, produced);
-          return this.takeProduced(connection);
-        },
-        (error: unknown) => {
-          endRefresh(producer, produced);
-          throw error;
-        },
-      );
-    }
+    if (producer.refreshing === null && producer.allTaken()) return this.refreshAndTake(connection);
     return this.pullWhenReady(connection);
   }
 
@@ -135,24 +119,39 @@ export class Fanout<T> {
     for (;;) {
       if (connection.taken < this.generation) return this.take(connection);
       if (producer.refreshing !== null) {
+        const generation = this.generation;
         await producer.refreshing;
-        return this.takeProduced(connection);
+        if (connection.taken < this.generation) return this.take(connection);
+        // Not set by that refresh: an error. Set, but taken by an earlier concurrent pull
+        // of this same connection (e.g. Promise.all of input.pull()): wait for the next.
+        if (this.generation === generation) return this.takeProduced(connection);
+        continue;
       }
       if (!producer.allTaken()) {
         await producer.takenWaiters.wait();
         continue;
       }
-      const produced = producer.produce();
-      if (isPromiseLike(produced)) await this.track(producer, produced);
-      return this.takeProduced(connection);
+      return this.refreshAndTake(connection);
     }
   }
 
-  /** Publishes `produced` as the producer's refresh, so other connections wait for it. */
-  private track(producer: Producer, produced: Promise<void>): Promise<void> {
+  /**
+   * Refreshes the producer and takes the new value. The taking reaction is registered
+   * before anyone else can wait on the refresh, so the pull that started it gets its
+   * value first and concurrent pulls of one connection stay in call order. One reaction
+   * ends the refresh and takes the value: a hop per step would cost a microtask each on
+   * every pull (see docs/benchmarks.md).
+   */
+  private refreshAndTake(connection: Connection<T>): MaybePromise<T> {
+    const producer = this.producer;
+    const produced = producer.produce();
+    if (!isPromiseLike(produced)) return this.takeProduced(connection);
     producer.refreshing = produced;
     return produced.then(
-      () => endRefresh(producer, produced),
+      () => {
+        endRefresh(producer, produced);
+        return this.takeProduced(connection);
+      },
       (error: unknown) => {
         endRefresh(producer, produced);
         throw error;

@@ -26,6 +26,8 @@ export interface CloneRecipe {
   readonly shape: CloneShape;
   readonly innerClass: CellClass;
   readonly settings: CloneSettings;
+  /** Move ArrayBuffers and typed arrays across thread boundaries instead of copying them. */
+  readonly transfer: boolean;
 }
 
 /** Makes clones of one kind. `check` runs at `scaleUp`, so mistakes surface there. */

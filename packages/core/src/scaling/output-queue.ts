@@ -64,9 +64,14 @@ export class OutputQueue<S> {
     if (index >= 0) this.reservers.splice(index, 1)[0]!.resolve(null);
   }
 
+  /** Withdraws every waiting reservation (each resolves to null). */
+  cancelAll(): void {
+    for (const r of this.reservers.splice(0)) r.resolve(null);
+  }
+
   /** Rejects the waiting consumer and withdraws every waiting reservation. */
   abort(reason: string): void {
-    for (const r of this.reservers.splice(0)) r.resolve(null);
+    this.cancelAll();
     const taker = this.taker;
     this.taker = null;
     taker?.reject(new AbortedError(reason));

@@ -1,13 +1,14 @@
 import { AbortedError } from "../errors/lifecycle-errors.js";
-import { EndOfStreamError, InactiveError } from "../errors/runtime-errors.js";
+import { EndOfStreamError, InactiveError, type CloneCrashedError } from "../errors/runtime-errors.js";
 import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
 import { Serializer } from "../util/serializer.js";
 import { cloneMethod } from "./clone-method.js";
-import { CloneManager, type Claim, type ClaimSource } from "./clone-manager.js";
+import type { CloneHandle } from "./clone-method.js";
+import { CloneManager, type Claim, type ClaimSource, type Outcome } from "./clone-manager.js";
 import { OutputQueue } from "./output-queue.js";
 import { pullInputs, type PortValues, type ScalableContext, type ScalingStrategy } from "./scaling-strategy.js";
 
-type Slot = { readonly outputs: PortValues } | { readonly error: unknown };
+type Slot = Outcome;
 
 /**
  * The normal strategy: one manager per clone, input pulls serialized across managers,
@@ -22,6 +23,8 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
   /** The source reported the end of the stream; no more tickets are reserved. */
   private ended = false;
   private halted = false;
+  /** Items whose clone died and was not replaced: the next free manager runs them first. */
+  private readonly orphans: Claim[] = [];
 
   constructor(private readonly context: ScalableContext) {
     this.queue = new OutputQueue<Slot>(
@@ -80,11 +83,14 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
   /** Reserve a ticket, then pull the inputs: one manager at a time, so tickets follow input order. */
   claim(manager: CloneManager): Promise<Claim | null | "retry"> {
     const claimed = this.inputTurn.run(async (): Promise<Claim | null | "retry"> => {
-      if (manager.isStopping || this.ended || this.halted) return null;
+      if (manager.isStopping || this.halted) return null;
+      const orphan = this.orphans.shift();
+      if (orphan !== undefined) return orphan;
+      if (this.ended) return null;
       const ticket = await this.queue.reserve(manager);
-      if (ticket === null) return null;
+      if (ticket === null) return manager.isStopping || this.halted ? null : "retry";
       try {
-        return { ticket, inputs: await pullInputs(this.context.inputPorts) };
+        return { ticket, inputs: await pullInputs(this.context.inputPorts), crashes: 0 };
       } catch (error) {
         if (error instanceof AbortedError) return null;
         if (error instanceof EndOfStreamError) {
@@ -99,8 +105,34 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     return isPromiseLike(claimed) ? claimed : Promise.resolve(claimed);
   }
 
-  complete(ticket: number, outcome: { outputs: PortValues } | { error: unknown }): void {
+  complete(ticket: number, outcome: Outcome): void {
     if (!this.halted) this.queue.fill(ticket, outcome);
+  }
+
+  async cloneCrashed(manager: CloneManager, claim: Claim | null, error: CloneCrashedError): Promise<CloneHandle | null> {
+    const method = manager.handle.method;
+    await manager.handle.undeploy().catch(() => undefined);
+    let replacement: CloneHandle | null = null;
+    if (this.context.replaceCrashedClones && !this.halted) {
+      const handle = cloneMethod(method).create(this.context.recipe());
+      try {
+        await handle.deploy();
+        replacement = handle;
+      } catch {
+        await handle.undeploy().catch(() => undefined);
+      }
+    }
+    this.context.reportCrash({ method, error, replaced: replacement !== null, retried: claim !== null });
+    if (replacement !== null) return replacement;
+    this.managers.splice(this.managers.indexOf(manager), 1);
+    if (claim !== null) {
+      this.orphans.push(claim);
+      this.queue.cancelAll(); // managers waiting for room come back and take the orphan first
+    }
+    if (this.activeManagers() === 0 && !this.queue.headIsFilled) {
+      this.queue.failTaker(new InactiveError(this.context.path));
+    }
+    return null;
   }
 
   halt(reason: string): void {

@@ -12,7 +12,8 @@ import { shapeOf, type CloneShape } from "./clone-shape.js";
 import { InlineStrategy } from "./inline-strategy.js";
 import "./methods/async-clone.js";
 import { QueueStrategy } from "./queue-strategy.js";
-import type { PortValues, ScalableContext, ScalingStrategy } from "./scaling-strategy.js";
+import type { CloneCrashEvent, PortValues, ScalableContext, ScalingStrategy } from "./scaling-strategy.js";
+import { EventEmitter } from "node:events";
 
 /** How a scalable cell runs when deployed: the ordered queue, or inline for debugging. */
 export type ScalingStrategyName = "queue" | "no-scaling";
@@ -38,6 +39,16 @@ export abstract class ScalableCell extends CompositeCell {
   readonly queueCapacity = new ConfigParameter<number | "auto">(this, "queue_capacity", { defaultValue: "auto" });
   /** "no-scaling" runs one clone inline on each pull: no queue, no concurrency, for debugging. */
   readonly scalingStrategy = new ConfigParameter<ScalingStrategyName>(this, "scaling_strategy", { defaultValue: "queue" });
+  /**
+   * Move ArrayBuffers and typed arrays to and from thread clones instead of copying
+   * them (zero-copy). The sender loses access to a moved buffer, so turn it on only when
+   * no other cell keeps using the values it sends.
+   */
+  readonly transferBuffers = new ConfigParameter<boolean>(this, "transfer_buffers", { defaultValue: false });
+  /** When a clone's thread or process dies: start a new one (true) or carry on with fewer (false). */
+  readonly replaceCrashedClones = new ConfigParameter<boolean>(this, "replace_crashed_clones", { defaultValue: true });
+  /** `cloneCrashed` events (a {@link CloneCrashEvent}) report clones whose thread or process died. */
+  readonly events = new EventEmitter<{ cloneCrashed: [CloneCrashEvent] }>();
   /** @internal The clone methods asked for, in order (one entry per clone). */
   readonly requestedMethods: string[] = [];
   /** @internal Bumped when a parameter inside the inner cell changes. */
@@ -164,6 +175,7 @@ export abstract class ScalableCell extends CompositeCell {
     const shape: CloneShape = shapeOf(this, connections);
     const innerClass = this.inner.constructor as CellClass;
     const capacity = this.queueCapacity.getValue();
+    const transfer = this.transferBuffers.getValue();
     return {
       path: this.path,
       shape,
@@ -172,10 +184,16 @@ export abstract class ScalableCell extends CompositeCell {
       get parameterVersion() {
         return cell.parameterVersion;
       },
-      recipe: (): CloneRecipe => ({ shape, innerClass, settings: collectSettings(this.inner) }),
+      recipe: (): CloneRecipe => ({ shape, innerClass, settings: collectSettings(this.inner), transfer }),
       templateParameters: (): ParameterValue[] => [...collectSettings(this.inner).parameters],
       capacityFor: (clones) => (capacity === "auto" ? Math.max(2, 2 * clones) : capacity),
       demandDriven: isOnCycle(this),
+      replaceCrashedClones: this.replaceCrashedClones.getValue(),
+      reportCrash: (event) => {
+        if (!this.events.emit("cloneCrashed", event)) {
+          process.emitWarning(`${event.error.message} (${event.replaced ? "replaced" : "dropped"})`, "CellflowWarning");
+        }
+      },
     };
   }
 }

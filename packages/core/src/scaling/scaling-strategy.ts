@@ -22,6 +22,20 @@ export interface ScalableContext {
   capacityFor(clones: number): number;
   /** True when the cell sits on a recurrent cycle: fill on demand only. */
   readonly demandDriven: boolean;
+  /** Replace a clone whose thread or process died (true), or carry on without it (false). */
+  readonly replaceCrashedClones: boolean;
+  /** Tells the user (through the scalable cell's events) that a clone died. */
+  reportCrash(event: CloneCrashEvent): void;
+}
+
+/** Emitted as `cloneCrashed` by a scalable cell when a clone's thread or process dies. */
+export interface CloneCrashEvent {
+  readonly method: string;
+  readonly error: Error;
+  /** Whether a new clone took its place. */
+  readonly replaced: boolean;
+  /** Whether its in-flight item will run again (false after too many crashes on one item). */
+  readonly retried: boolean;
 }
 
 /**
@@ -47,7 +61,7 @@ export interface ScalingStrategy {
   availablePulls(upstream: number): number;
 }
 
-/** Runs `fn` for every input port in order and collects the values (synchronously when it can). */
+/** Pulls every input port in order and collects the values. */
 export async function pullInputs(ports: readonly InputPort<unknown>[]): Promise<PortValues> {
   const values: PortValues = {};
   for (const port of ports) values[port.name] = await port.inbox.pull();

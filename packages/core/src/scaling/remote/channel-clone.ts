@@ -1,0 +1,146 @@
+import { CloneCrashedError, DataCloneError } from "../../errors/runtime-errors.js";
+import { locateCell } from "../cell-registry.js";
+import type { CloneHandle, CloneRecipe } from "../clone-method.js";
+import type { ParameterValue } from "../clone-settings.js";
+import { deserializeError } from "./errors-across.js";
+import type { CloneBootData, CloneReply, CloneRequest } from "./protocol.js";
+import { transferablesOf, uncloneableEntry } from "./transferables.js";
+
+/** A live link to a clone's thread or process: the part that differs between the two. */
+export interface Channel {
+  send(request: CloneRequest, transfer: ArrayBuffer[]): void;
+  /** Called with every reply, and once with a description if the thread or process dies. */
+  listen(onReply: (reply: CloneReply) => void, onExit: (detail: string) => void): void;
+  /** Ends the thread or process for good. */
+  terminate(): Promise<void>;
+}
+
+export type OpenChannel = (boot: CloneBootData) => Channel;
+
+type RequestBody = CloneRequest extends infer R ? (R extends unknown ? Omit<R, "id"> : never) : never;
+
+const runtimeUrl = new URL("./clone-runtime" + extname(import.meta.url), import.meta.url).href;
+
+/**
+ * A clone in another thread or process, driven by request/reply messages. Every request
+ * carries an id; a crash rejects whatever is in flight with CloneCrashedError so the
+ * manager can run the item again elsewhere.
+ *
+ * Why not comlink: its proxies add a round of wrapping and a message per call; our
+ * calls are one message each way with a small fixed set of operations, so typed
+ * messages are simpler and at least as fast (see docs/benchmarks.md, `tiny`).
+ */
+export class ChannelClone implements CloneHandle {
+  private channel: Channel | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: Record<string, unknown> | undefined) => void; reject: (e: unknown) => void }>();
+  private deadReason: string | null = null;
+  private ready: Promise<void> | null = null;
+
+  constructor(
+    readonly method: string,
+    private readonly recipe: CloneRecipe,
+    private readonly open: OpenChannel,
+  ) {}
+
+  private get transfer(): boolean {
+    return this.recipe.transfer;
+  }
+
+  async deploy(): Promise<void> {
+    const channel = this.open({ runtimeUrl, useTsx: usesTypeScript(this.recipe) });
+    this.channel = channel;
+    this.ready = new Promise<void>((resolve) => this.pending.set(0, { resolve: () => resolve(), reject: () => resolve() }));
+    channel.listen(
+      (reply) => this.settle(reply),
+      (detail) => this.died(detail),
+    );
+    await this.ready;
+    this.throwIfDead();
+    await this.request({
+      op: "deploy",
+      cell: locateCell(this.recipe.innerClass, this.method),
+      shape: this.recipe.shape,
+      settings: this.recipe.settings,
+      transfer: this.transfer,
+    });
+  }
+
+  async run(inputs: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
+    return (await this.request({ op: "run", inputs: { ...inputs } }, this.transfer ? transferablesOf(inputs) : [])) ?? {};
+  }
+
+  async applyParameters(parameters: readonly ParameterValue[]): Promise<void> {
+    await this.request({ op: "parameters", parameters });
+  }
+
+  async reset(): Promise<void> {
+    await this.request({ op: "reset" });
+  }
+
+  async undeploy(): Promise<void> {
+    const channel = this.channel;
+    if (channel === null) return;
+    if (this.deadReason === null) await this.request({ op: "undeploy" }).catch(() => undefined);
+    this.channel = null;
+    await channel.terminate();
+  }
+
+  /** Kills the thread or process at once (crash tests and forced shutdown). */
+  async kill(): Promise<void> {
+    await this.channel?.terminate();
+  }
+
+  private request(body: RequestBody, transfer: ArrayBuffer[] = []): Promise<Record<string, unknown> | undefined> {
+    this.throwIfDead();
+    const id = this.nextId++;
+    const request = { ...body, id } as CloneRequest;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      try {
+        this.channel!.send(request, transfer);
+      } catch (error) {
+        this.pending.delete(id);
+        const bad = request.op === "run" ? uncloneableEntry(request.inputs) : undefined;
+        reject(
+          new DataCloneError(
+            `Cannot send ${bad !== undefined ? `the value of input port "${bad}"` : `a "${request.op}" request`} ` +
+              `to a "${this.method}" clone of "${this.recipe.shape.scalablePath}": ${(error as Error).message}`,
+          ),
+        );
+      }
+    });
+  }
+
+  private settle(reply: CloneReply): void {
+    const waiter = this.pending.get(reply.id);
+    if (waiter === undefined) return;
+    this.pending.delete(reply.id);
+    if (reply.ok) waiter.resolve(reply.value);
+    else waiter.reject(deserializeError(reply.error));
+  }
+
+  private died(detail: string): void {
+    if (this.deadReason !== null) return;
+    this.deadReason = detail;
+    const error = new CloneCrashedError(this.recipe.shape.scalablePath, this.method, detail);
+    for (const waiter of this.pending.values()) waiter.reject(error);
+    this.pending.clear();
+  }
+
+  private throwIfDead(): void {
+    if (this.deadReason !== null) {
+      throw new CloneCrashedError(this.recipe.shape.scalablePath, this.method, this.deadReason);
+    }
+  }
+}
+
+function extname(url: string): string {
+  return url.slice(url.lastIndexOf("."));
+}
+
+/** TypeScript sources (of the engine or of the cells) need tsx's loader in the clone. */
+function usesTypeScript(recipe: CloneRecipe): boolean {
+  if (runtimeUrl.endsWith(".ts")) return true;
+  return /\.[mc]?ts$/.test(locateCell(recipe.innerClass, "thread").moduleUrl);
+}

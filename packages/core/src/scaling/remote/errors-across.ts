@@ -1,0 +1,31 @@
+import { CellPullError } from "../../errors/runtime-errors.js";
+import type { SerializedError } from "./protocol.js";
+
+/** Flattens an error (and its causes) into plain data that survives postMessage. */
+export function serializeError(error: unknown, depth = 0): SerializedError {
+  if (!(error instanceof Error)) return { name: "Error", message: String(error) };
+  const cause = (error as { cause?: unknown }).cause;
+  return {
+    name: error.name,
+    message: error.message,
+    ...(error.stack !== undefined ? { stack: error.stack } : {}),
+    ...(error instanceof CellPullError ? { cellPath: error.cellPath } : {}),
+    ...(cause !== undefined && depth < 4 ? { cause: serializeError(cause, depth + 1) } : {}),
+  };
+}
+
+/**
+ * Rebuilds a thrown error on the parent's side: a CellPullError stays one (same path,
+ * the remote error with its remote stack as `cause`); anything else becomes an Error
+ * with the remote name, message and stack.
+ */
+export function deserializeError(data: SerializedError): Error {
+  if (data.name === "CellPullError" && data.cellPath !== undefined && data.cause !== undefined) {
+    return new CellPullError(data.cellPath, deserializeError(data.cause));
+  }
+  const error = new Error(data.message);
+  error.name = data.name;
+  if (data.stack !== undefined) error.stack = data.stack;
+  if (data.cause !== undefined) (error as { cause?: unknown }).cause = deserializeError(data.cause);
+  return error;
+}

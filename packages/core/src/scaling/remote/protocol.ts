@@ -1,0 +1,32 @@
+import type { CellLocation } from "../cell-registry.js";
+import type { CloneSettings, ParameterValue } from "../clone-settings.js";
+import type { CloneShape } from "../clone-shape.js";
+
+/** Requests from the parent to a clone running in a thread or process. */
+export type CloneRequest =
+  | { readonly id: number; readonly op: "deploy"; readonly cell: CellLocation; readonly shape: CloneShape; readonly settings: CloneSettings; readonly transfer: boolean }
+  | { readonly id: number; readonly op: "run"; readonly inputs: Record<string, unknown> }
+  | { readonly id: number; readonly op: "parameters"; readonly parameters: readonly ParameterValue[] }
+  | { readonly id: number; readonly op: "reset" }
+  | { readonly id: number; readonly op: "undeploy" };
+
+/** An error as it crosses the boundary: enough to rebuild a typed error with the remote stack. */
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+  /** Set when the error is a CellPullError: the failing cell's path. */
+  readonly cellPath?: string;
+  readonly cause?: SerializedError;
+}
+
+/** Replies from the clone, matched to requests by `id`. */
+export type CloneReply =
+  | { readonly id: number; readonly ok: true; readonly value?: Record<string, unknown> }
+  | { readonly id: number; readonly ok: false; readonly error: SerializedError };
+
+/** The clone entry needs to know how to load TypeScript cell modules, if any. */
+export interface CloneBootData {
+  readonly runtimeUrl: string;
+  readonly useTsx: boolean;
+}
