@@ -206,7 +206,7 @@ interface NodeSpec {
   readonly inputs: ReadonlyArray<{ from: number; output: number }>;
   /** 0: a plain cell; 1 or 2: wrapped in that many nested pipelines with ports. */
   readonly nesting: number;
-  /** Pull everything at once (Promise.all) instead of one value after the other. */
+  /** Pull everything at once (Promise.all) instead of one value after the other (see `mustPullAtOnce`). */
   readonly concurrentInputs: boolean;
   /** In which order the inputs are pulled (a permutation of input indices). */
   readonly inputOrder: readonly number[];
@@ -282,13 +282,15 @@ class NodeCell extends SingleCell {
   private index = 0;
   /** How many times each input is pulled per pull of this cell. */
   private times: number[] = [];
+  private concurrent = false;
   private t = 0;
   private step = 0;
 
-  setUp(index: number, spec: NodeSpec, times: number[]): void {
+  setUp(index: number, spec: NodeSpec, times: number[], mustPullAtOnce: boolean): void {
     this.index = index;
     this.spec = spec;
     this.times = times;
+    this.concurrent = spec.concurrentInputs || mustPullAtOnce;
     spec.inputs.forEach((_, k) => this.ins.push(new Input<number>(this, `in${k}`)));
   }
 
@@ -306,7 +308,7 @@ class NodeCell extends SingleCell {
       values[k]![slot] = await this.ins[k]!.pull();
     };
     const order = this.spec.inputOrder.flatMap((k) => Array.from({ length: this.times[k]! }, () => k));
-    if (this.spec.concurrentInputs) await Promise.all(order.map(pullOne));
+    if (this.concurrent) await Promise.all(order.map(pullOne));
     else for (const k of order) await pullOne(k);
     await this.nextDelay();
     const flat = values.flat();
@@ -322,11 +324,11 @@ class Wrapper extends Pipeline {
   readonly ins: Array<InputPort<number>> = [];
   readonly outs: Array<OutputPort<number>> = [];
 
-  setUp(index: number, spec: NodeSpec, times: number[], depth: number): NodeCell {
+  setUp(index: number, spec: NodeSpec, times: number[], mustPullAtOnce: boolean, depth: number): NodeCell {
     const inner = depth > 1 ? new Wrapper(this, "wrapper") : new NodeCell(this, "node");
     let cell: NodeCell;
-    if (inner instanceof Wrapper) cell = inner.setUp(index, spec, times, depth - 1);
-    else (cell = inner).setUp(index, spec, times);
+    if (inner instanceof Wrapper) cell = inner.setUp(index, spec, times, mustPullAtOnce, depth - 1);
+    else (cell = inner).setUp(index, spec, times, mustPullAtOnce);
     spec.inputs.forEach((_, k) => {
       const port = new InputPort<number>(this, `in${k}`);
       this.ins.push(port);
@@ -341,8 +343,25 @@ class Wrapper extends Pipeline {
   }
 }
 
+/**
+ * Which nodes must pull all their input values at once: those that batch or have a batching
+ * cell upstream. A cell pulling one value after the other there can wait forever: it waits
+ * for a sibling consumer of some output to take a value, and that sibling is only pulled
+ * through an input the cell would pull later. That deadlock is the rule of SPEC 2.3 working
+ * as specified (PyPipeline's too), not what this property is about.
+ */
+function mustPullAtOnce(spec: DagSpec): boolean[] {
+  const rate = rates(spec);
+  const result: boolean[] = [];
+  spec.nodes.forEach((node, i) => {
+    result.push(node.inputs.some((e) => rate[e.from] !== rate[i] || result[e.from]!));
+  });
+  return result;
+}
+
 function buildDag(spec: DagSpec): { pipeline: Pipeline; cells: NodeCell[] } {
   const rate = rates(spec);
+  const atOnce = mustPullAtOnce(spec);
   const pipeline = new Pipeline(null, "dag");
   const nodes: Array<NodeCell | Wrapper> = [];
   const cells: NodeCell[] = [];
@@ -350,12 +369,12 @@ function buildDag(spec: DagSpec): { pipeline: Pipeline; cells: NodeCell[] } {
     const times = node.inputs.map((e) => rate[e.from]! / rate[i]!);
     if (node.nesting === 0) {
       const cell = new NodeCell(pipeline, `n${i}`);
-      cell.setUp(i, node, times);
+      cell.setUp(i, node, times, atOnce[i]!);
       nodes.push(cell);
       cells.push(cell);
     } else {
       const wrapper = new Wrapper(pipeline, `n${i}`);
-      cells.push(wrapper.setUp(i, node, times, node.nesting));
+      cells.push(wrapper.setUp(i, node, times, atOnce[i]!, node.nesting));
       nodes.push(wrapper);
     }
     node.inputs.forEach((e, k) => new Connection(nodes[e.from]!.outs[e.output]!, nodes[i]!.ins[k]!));

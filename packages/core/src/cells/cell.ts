@@ -226,6 +226,8 @@ export abstract class Cell implements Producer {
         producer.takenWaiters.abortAll(reason);
         producer.refreshing = null;
       }
+      // Pulls queued behind another pull of the same incoming connection.
+      (io as Partial<ReceivingIO>).inbox?.incoming?.line.abortAll(reason);
     }
   }
 

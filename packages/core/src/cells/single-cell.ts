@@ -46,11 +46,8 @@ export abstract class SingleCell extends Cell {
     } catch (error) {
       throw this.pullError(error);
     }
-    if (isPromiseLike(done)) {
-      return done.then(undefined, (error: unknown) => {
-        throw this.pullError(error);
-      });
-    }
+    // One reaction wraps a failure and releases the pull lock (see Serializer.finishWith).
+    if (isPromiseLike(done)) return this.pullSerializer.finishWith(done, (error) => this.pullError(error));
   }
 
   /** Engine errors (end of stream, an upstream cell's failure) pass through; user errors get the path. */

@@ -4,6 +4,7 @@ import type { Fanout } from "../io/fanout.js";
 import type { Inbox } from "../io/inbox.js";
 import { scopeOf, type IO } from "../io/io.js";
 import type { MaybePromise } from "../util/maybe-promise.js";
+import { Waiters } from "../util/waiters.js";
 
 /** What a connection may leave from: an `Output`, an `InputPort` (inside) or an `OutputPort` (outside). */
 export type ConnectionSource<T> = IO<T> & { readonly fanout: Fanout<T> };
@@ -30,6 +31,13 @@ export class Connection<T> {
   recurrent = false;
   /** @internal Generation of the source value this connection took last. */
   taken = 0;
+  /**
+   * @internal A pull of this connection is in flight on the slow path. Further pulls of
+   * it (e.g. `Promise.all` of `input.pull()`) wait in `line`, so values go out in call order.
+   */
+  busy = false;
+  /** @internal */
+  readonly line = new Waiters();
 
   constructor(
     readonly source: ConnectionSource<T>,

@@ -72,10 +72,11 @@ export class Fanout<T> {
   /** The value for `connection`: the current one if it is fresh for it, else the next one. */
   pullFor(connection: Connection<T>): MaybePromise<T> {
     if (connection.recurrent) return this.takeRecurrent(connection);
+    if (connection.busy) return this.pullWhenReady(connection, true);
     if (connection.taken < this.generation) return this.take(connection);
     const producer = this.producer;
-    if (producer.refreshing === null && producer.allTaken()) return this.refreshAndTake(connection);
-    return this.pullWhenReady(connection);
+    if (producer.refreshing === null && producer.allTaken()) return this.refreshAndTake(connection, false);
+    return this.pullWhenReady(connection, false);
   }
 
   reset(): void {
@@ -113,51 +114,66 @@ export class Fanout<T> {
     );
   }
 
-  /** Slow path: another connection still has to take the current value, or a refresh runs. */
-  private async pullWhenReady(connection: Connection<T>): Promise<T> {
-    const producer = this.producer;
-    for (;;) {
-      if (connection.taken < this.generation) return this.take(connection);
-      if (producer.refreshing !== null) {
-        const generation = this.generation;
-        await producer.refreshing;
+  /**
+   * Slow path: another connection still has to take the current value, or a refresh runs.
+   * Holds the connection's turn meanwhile; `queued` pulls wait for it first.
+   */
+  private async pullWhenReady(connection: Connection<T>, queued: boolean): Promise<T> {
+    if (queued) await connection.line.wait(); // woken by passTurn with the turn held for it
+    else connection.busy = true;
+    try {
+      const producer = this.producer;
+      for (;;) {
         if (connection.taken < this.generation) return this.take(connection);
-        // Not set by that refresh: an error. Set, but taken by an earlier concurrent pull
-        // of this same connection (e.g. Promise.all of input.pull()): wait for the next.
-        if (this.generation === generation) return this.takeProduced(connection);
-        continue;
+        if (producer.refreshing !== null) {
+          // The refresh may have set the value before it settled, and this connection may
+          // have taken it already: look again rather than assume it is fresh now. If the
+          // refresh never sets this output, the pull that starts the next one reports it.
+          await producer.refreshing;
+          continue;
+        }
+        if (!producer.allTaken()) {
+          await producer.takenWaiters.wait();
+          continue;
+        }
+        return await this.refreshAndTake(connection, true);
       }
-      if (!producer.allTaken()) {
-        await producer.takenWaiters.wait();
-        continue;
-      }
-      return this.refreshAndTake(connection);
+    } finally {
+      passTurn(connection);
     }
   }
 
   /**
-   * Refreshes the producer and takes the new value. The taking reaction is registered
-   * before anyone else can wait on the refresh, so the pull that started it gets its
-   * value first and concurrent pulls of one connection stay in call order. One reaction
-   * ends the refresh and takes the value: a hop per step would cost a microtask each on
-   * every pull (see docs/benchmarks.md).
+   * Refreshes the producer and takes the new value. One reaction ends the refresh and
+   * takes the value: a hop per step would cost a microtask each on every pull (see
+   * docs/benchmarks.md). Unless the caller holds the connection's turn (`ownsTurn`), the
+   * refresh holds it until the value is taken.
    */
-  private refreshAndTake(connection: Connection<T>): MaybePromise<T> {
+  private refreshAndTake(connection: Connection<T>, ownsTurn: boolean): MaybePromise<T> {
     const producer = this.producer;
     const produced = producer.produce();
     if (!isPromiseLike(produced)) return this.takeProduced(connection);
     producer.refreshing = produced;
+    if (!ownsTurn) connection.busy = true;
     return produced.then(
       () => {
         endRefresh(producer, produced);
+        if (!ownsTurn) passTurn(connection);
         return this.takeProduced(connection);
       },
       (error: unknown) => {
         endRefresh(producer, produced);
+        if (!ownsTurn) passTurn(connection);
         throw error;
       },
     );
   }
+}
+
+/** Hands the connection's turn to the next pull waiting in line, or frees it. */
+function passTurn(connection: Connection<any>): void { // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (connection.line.size > 0) connection.line.wakeOne();
+  else connection.busy = false;
 }
 
 /**

@@ -4,6 +4,8 @@ import { Pipeline } from "../cells/pipeline.js";
 import { Connection, type ConnectionSource, type ConnectionTarget } from "../connection/connection.js";
 import { InvalidCellError } from "../errors/structure-errors.js";
 import { InputPort, OutputPort } from "../io/ports.js";
+import type { MaybePromise } from "../util/maybe-promise.js";
+import { Waiters } from "../util/waiters.js";
 import type { CloneShape, Endpoint } from "./clone-shape.js";
 import { applyParameters, find, type CloneSettings } from "./clone-settings.js";
 
@@ -19,11 +21,12 @@ interface ScalableLike {
 export class CloneHost extends Pipeline {
   readonly clone: Cell;
   private readonly fullPath: string;
+  private readonly feeds: FeedPort[] = [];
 
   private constructor(shape: CloneShape, innerClass: CellClass) {
     super(null, "clone");
     this.fullPath = shape.scalablePath;
-    for (const name of shape.inputs) new InputPort<unknown>(this, name);
+    for (const name of shape.inputs) this.feeds.push(new FeedPort(this, name));
     for (const name of shape.outputs) new OutputPort<unknown>(this, name);
     this.clone = new innerClass(this, shape.innerName);
     for (const link of shape.links) {
@@ -53,14 +56,49 @@ export class CloneHost extends Pipeline {
 
   /** Runs one item: input port values in, output port values out. */
   async run(inputs: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
-    for (const port of this.receivers) (port as InputPort<unknown>).setValue(inputs[port.name]);
+    for (const port of this.feeds) port.feed(inputs[port.name]);
     await this.pull();
     return this.outputValues();
+  }
+
+  /** @internal Undeploy or reset: no item will come for a pull parked on an input port. */
+  override abortWaits(reason: string): void {
+    super.abortWaits(reason);
+    for (const port of this.feeds) port.abortFeed(reason);
   }
 
   private endpoint(end: Endpoint) {
     const io = "port" in end ? this.io(end.port) : this.clone.io(end.io);
     if (io === undefined) throw new InvalidCellError([`a clone of "${this.fullPath}" lacks the IO ${JSON.stringify(end)}`]);
     return io;
+  }
+}
+
+/**
+ * A host input port that hands each item's value over once; a pull before the next item
+ * arrives waits for it. (A root port with a set value would return it on every pull, and
+ * have none before the first item: a scalable cell nested in the clone, whose managers
+ * pull their inputs eagerly, would then fail at once and later take items twice.)
+ */
+class FeedPort extends InputPort<unknown> {
+  private pending: { readonly value: unknown } | null = null;
+  private readonly arrivals = new Waiters();
+
+  feed(value: unknown): void {
+    this.pending = { value };
+    this.arrivals.wakeAll();
+  }
+
+  /** @internal */
+  override produce(): MaybePromise<void> {
+    const pending = this.pending;
+    if (pending === null) return this.arrivals.wait().then(() => this.produce());
+    this.pending = null;
+    this.fanout.set(pending.value);
+  }
+
+  abortFeed(reason: string): void {
+    this.pending = null;
+    this.arrivals.abortAll(reason);
   }
 }

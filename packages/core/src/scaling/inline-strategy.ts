@@ -1,5 +1,5 @@
 import { CellflowError } from "../errors/cellflow-error.js";
-import { CellPullError } from "../errors/runtime-errors.js";
+import { CellPullError, InactiveError } from "../errors/runtime-errors.js";
 import { asyncCloneMethod } from "./methods/async-clone.js";
 import type { CloneHandle } from "./clone-method.js";
 import { pullInputs, type PortValues, type ScalableContext, type ScalingStrategy } from "./scaling-strategy.js";
@@ -26,6 +26,8 @@ export class InlineStrategy implements ScalingStrategy {
   }
 
   async next(): Promise<PortValues> {
+    // Same contract as the queue strategy: no clones requested, no work done.
+    if (this.requested === 0) throw new InactiveError(this.context.path);
     const clone = this.clone!;
     const inputs = await pullInputs(this.context.inputPorts);
     const cloneInputs: PortValues = {};

@@ -56,7 +56,7 @@ export abstract class ScalableCell extends CompositeCell {
   private strategy: ScalingStrategy | null = null;
 
   /** The one inner cell, whose clones do the work. */
-  get inner(): Cell {
+  get innerCell(): Cell {
     const inner = this.children[0];
     if (inner === undefined) throw new InvalidCellError([`scalable cell "${this.path}" has no inner cell`]);
     return inner;
@@ -75,7 +75,7 @@ export abstract class ScalableCell extends CompositeCell {
   scaleUp(times = 1, method: CloneMethodName = "async"): Promise<void> {
     assertCount(times, "scaleUp");
     const made = cloneMethod(method);
-    made.check?.(this.inner.constructor as CellClass);
+    made.check?.(this.innerCell.constructor as CellClass);
     const methods = Array.from({ length: times }, () => method);
     this.requestedMethods.push(...methods);
     return this.strategy === null ? Promise.resolve() : this.strategy.addClones(methods);
@@ -173,7 +173,7 @@ export abstract class ScalableCell extends CompositeCell {
     const cell = this;
     const connections = this.connections;
     const shape: CloneShape = shapeOf(this, connections);
-    const innerClass = this.inner.constructor as CellClass;
+    const innerClass = this.innerCell.constructor as CellClass;
     const capacity = this.queueCapacity.getValue();
     const transfer = this.transferBuffers.getValue();
     return {
@@ -184,8 +184,8 @@ export abstract class ScalableCell extends CompositeCell {
       get parameterVersion() {
         return cell.parameterVersion;
       },
-      recipe: (): CloneRecipe => ({ shape, innerClass, settings: collectSettings(this.inner), transfer }),
-      templateParameters: (): ParameterValue[] => [...collectSettings(this.inner).parameters],
+      recipe: (): CloneRecipe => ({ shape, innerClass, settings: collectSettings(this.innerCell), transfer }),
+      templateParameters: (): ParameterValue[] => [...collectSettings(this.innerCell).parameters],
       capacityFor: (clones) => (capacity === "auto" ? Math.max(2, 2 * clones) : capacity),
       demandDriven: isOnCycle(this),
       replaceCrashedClones: this.replaceCrashedClones.getValue(),

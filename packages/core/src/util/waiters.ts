@@ -22,6 +22,11 @@ export class Waiters {
     for (const p of parked) p.resolve();
   }
 
+  /** Wakes the caller parked longest (FIFO). */
+  wakeOne(): void {
+    this.parked.shift()?.resolve();
+  }
+
   abortAll(reason: string): void {
     if (this.parked.length === 0) return;
     const parked = this.parked;

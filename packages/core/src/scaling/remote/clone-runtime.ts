@@ -77,7 +77,8 @@ function reply(request: CloneRequest, value: Record<string, unknown> | undefined
   } catch (error) {
     const bad = uncloneableEntry(value);
     const failure = new DataCloneError(
-      `The value of output port "${bad ?? "?"}" of a clone cannot be sent to the parent: ${(error as Error).message}`,
+      `The value of output port "${bad ?? "?"}" of a clone of "${host?.path ?? "?"}" cannot be sent to the parent: ` +
+        (error as Error).message,
     );
     port.send({ id: request.id, ok: false, error: serializeError(failure) }, []);
   }

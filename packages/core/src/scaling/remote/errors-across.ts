@@ -1,4 +1,4 @@
-import { CellPullError } from "../../errors/runtime-errors.js";
+import { CellNotLocatableError, CellPullError, DataCloneError } from "../../errors/runtime-errors.js";
 import type { SerializedError } from "./protocol.js";
 
 /** Flattens an error (and its causes) into plain data that survives postMessage. */
@@ -14,16 +14,21 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
   };
 }
 
+/** Engine errors that keep their class across the boundary (message and remote stack). */
+const typed: Record<string, new (message: string) => Error> = { DataCloneError, CellNotLocatableError };
+
 /**
  * Rebuilds a thrown error on the parent's side: a CellPullError stays one (same path,
- * the remote error with its remote stack as `cause`); anything else becomes an Error
- * with the remote name, message and stack.
+ * the remote error with its remote stack as `cause`), a DataCloneError or
+ * CellNotLocatableError stays one; anything else becomes an Error with the remote name,
+ * message and stack.
  */
 export function deserializeError(data: SerializedError): Error {
   if (data.name === "CellPullError" && data.cellPath !== undefined && data.cause !== undefined) {
     return new CellPullError(data.cellPath, deserializeError(data.cause));
   }
-  const error = new Error(data.message);
+  const Typed = Object.hasOwn(typed, data.name) ? typed[data.name]! : Error;
+  const error = new Typed(data.message);
   error.name = data.name;
   if (data.stack !== undefined) error.stack = data.stack;
   if (data.cause !== undefined) (error as { cause?: unknown }).cause = deserializeError(data.cause);

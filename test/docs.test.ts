@@ -1,0 +1,77 @@
+/**
+ * The guide quotes tested example files: every TypeScript block of a guide page must
+ * appear verbatim in the example file the page last linked to before the block, so a
+ * change to an example that the docs do not follow fails here. Also: the index lists every
+ * page, and TypeDoc converts the API without a warning.
+ */
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { DagPipeline } from "../examples/basics/dag.js";
+
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+const read = (path: string) => readFileSync(`${repoRoot}/${path}`, "utf8");
+
+const guidePages = [
+  "getting-started.md",
+  "pipeline-basics.md",
+  "nesting.md",
+  "parameters.md",
+  "topology.md",
+  "pull-based-execution.md",
+  "validation.md",
+  "finite-streams.md",
+  "scale-up-basics.md",
+  "scalable-cells.md",
+  "threads-and-processes.md",
+];
+
+interface Block {
+  readonly lang: string;
+  readonly code: string;
+  /** The example file (repo-relative) linked last before the block, if any. */
+  readonly source: string | undefined;
+}
+
+function blocks(markdown: string): Block[] {
+  const found: Block[] = [];
+  let source: string | undefined;
+  const fence = /```(\w*)\n([\s\S]*?)```/g;
+  let last = 0;
+  for (let match = fence.exec(markdown); match !== null; match = fence.exec(markdown)) {
+    const prose = markdown.slice(last, match.index);
+    for (const link of prose.matchAll(/\]\(\.\.\/(examples\/[\w/.-]+\.ts)\)/g)) source = link[1];
+    found.push({ lang: match[1]!, code: match[2]!, source });
+    last = fence.lastIndex;
+  }
+  return found;
+}
+
+describe("docs/ guide pages", () => {
+  it.each(guidePages)("%s quotes its TypeScript samples verbatim from a linked example", (page) => {
+    const tsBlocks = blocks(read(`docs/${page}`)).filter((b) => b.lang === "ts");
+    expect(tsBlocks.length).toBeGreaterThan(0);
+    for (const block of tsBlocks) {
+      expect(block.source, `a ts block in ${page} has no example link before it`).toBeDefined();
+      expect(read(block.source!), `${page}: block not found verbatim in ${block.source}`).toContain(block.code);
+    }
+  });
+
+  it("every page the index lists exists, and the index lists every guide page", () => {
+    const index = read("docs/README.md");
+    for (const page of guidePages) expect(index).toContain(`](${page})`);
+  });
+
+  it("topology.md shows the DAG's real topology description", () => {
+    const json = blocks(read("docs/topology.md")).find((b) => b.lang === "json");
+    expect(JSON.parse(json!.code)).toEqual(new DagPipeline(null, "dag").getTopologyDescription());
+  });
+
+  it("TypeDoc converts the public API without warnings (typedoc.json treats warnings as errors)", async () => {
+    const typedoc = `${repoRoot}/node_modules/.bin/typedoc`;
+    const { stdout } = await promisify(execFile)(typedoc, ["--emit", "none"], { cwd: repoRoot, timeout: 60_000 });
+    expect(stdout).not.toContain("warning");
+  });
+});

@@ -1,0 +1,53 @@
+/** The scale-up examples run and print what the guide says they print. */
+import { describe, expect, it } from "vitest";
+import { main as scaleup, theoreticalThroughput } from "../examples/scaleup/main.js";
+import { main as skipConnection } from "../examples/scaling/skip-connection.js";
+import { main as runtimeScaling } from "../examples/scaling/runtime-scaling.js";
+import { main as cpuThreads } from "../examples/scaling/cpu-threads.js";
+
+describe("examples/scaleup", () => {
+  it("prints the values in order for 0, 1, 2 and 4 clones and reports throughput per configuration", async () => {
+    const lines: string[] = [];
+    const results = await scaleup({ unitMs: 10, items: 6, log: (line) => lines.push(line) });
+    expect(results.map((r) => r.clones)).toEqual([0, 1, 2, 4]);
+    for (const r of results) {
+      expect(r.values).toEqual([0, -1, 2, -3, 4, -5]);
+      expect(r.theoretical).toBeCloseTo(theoreticalThroughput(r.clones));
+      // Generous: the example is about the shape of the numbers; the benchmark holds the ratio.
+      expect(r.measured / r.theoretical).toBeGreaterThan(0.6);
+      expect(r.measured / r.theoretical).toBeLessThan(1.5);
+    }
+    // Scaling up pays off: 2 clones beat 0, 4 clones are not slower than 1.
+    expect(results[2]!.measured).toBeGreaterThan(results[0]!.measured);
+    expect(results[3]!.measured).toBeGreaterThan(results[1]!.measured);
+    expect(lines.some((l) => l.includes("[4/4] multiplier scaled up 4x"))).toBe(true);
+    expect(lines.some((l) => l.includes("measured/theoretical"))).toBe(true);
+  });
+
+  it("gives the seed's theoretical throughputs", () => {
+    expect([0, 1, 2, 4].map(theoreticalThroughput)).toEqual([1 / 7, 1 / 5, 2 / 5, 1 / 2]);
+  });
+});
+
+describe("examples/scaling", () => {
+  it("skip-connection keeps ids aligned with results", async () => {
+    const lines: string[] = [];
+    await skipConnection((line) => lines.push(line));
+    expect(lines).toEqual(["req-0: ALPHA", "req-1: BETA", "req-2: GAMMA", "req-3: DELTA", "req-4: ALPHA", "req-5: BETA"]);
+  });
+
+  it("runtime-scaling keeps order while clones come and go", async () => {
+    const lines: string[] = [];
+    await runtimeScaling((line) => lines.push(line));
+    expect(lines).toEqual(["clones: 1", Array.from({ length: 16 }, (_, i) => i * i).join(" ")]);
+  });
+
+  it("cpu-threads gives the same hashes with async and thread clones", async () => {
+    const lines: string[] = [];
+    const results = await cpuThreads({ items: 5, work: 20_000, print: (line) => lines.push(line) });
+    expect(results).toHaveLength(3);
+    expect(results[0]!.hashes).toHaveLength(5);
+    for (const r of results) expect(r.hashes).toEqual(results[0]!.hashes);
+    expect(lines.at(-1)).toBe("same hashes in the same order: true");
+  });
+});
