@@ -110,7 +110,7 @@ export abstract class Cell implements Producer {
     if (!this.deployed) {
       throw new NotDeployedError(`Cell "${this.path}" is pulled but not deployed: call deploy() on "${this.root.path}" first.`);
     }
-    return this.pullSerializer.run(() => this.pullOnce());
+    return this.pullSerializer.run(this.pullOnce, this);
   }
 
   /** @internal What one pull does; runs under the cell's serializer. */
@@ -175,6 +175,9 @@ export abstract class Cell implements Producer {
   async reset(): Promise<void> {
     if (!this.deployed) throw new NotDeployedError(`Cell "${this.path}" is not deployed: nothing to reset.`);
     this.abortWaits(`"${this.path}" was reset`);
+    // Background work (clone managers pulling their inputs) must end before any cell
+    // resets, or an input pull still in flight would land in the fresh stream.
+    await this.quiesceInternal();
     await this.resetInternal();
   }
 
@@ -201,6 +204,9 @@ export abstract class Cell implements Producer {
   protected markUndeployed(): void {
     this.deployed = false;
   }
+
+  /** @internal After `abortWaits`: resolves once no work the engine started in the background is running. */
+  async quiesceInternal(): Promise<void> {}
 
   /** @internal Resets outputs and inputs; subclasses add their own state. */
   async resetInternal(): Promise<void> {

@@ -123,6 +123,11 @@ export abstract class CompositeCell extends Cell {
   }
 
   /** @internal */
+  override async quiesceInternal(): Promise<void> {
+    await Promise.all(this.children.map((child) => child.quiesceInternal()));
+  }
+
+  /** @internal */
   override async resetInternal(): Promise<void> {
     await super.resetInternal();
     for (const child of this.topology().order) await child.resetInternal();

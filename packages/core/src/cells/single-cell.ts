@@ -47,7 +47,7 @@ export abstract class SingleCell extends Cell {
       throw this.pullError(error);
     }
     // One reaction wraps a failure and releases the pull lock (see Serializer.finishWith).
-    if (isPromiseLike(done)) return this.pullSerializer.finishWith(done, (error) => this.pullError(error));
+    if (isPromiseLike(done)) return this.pullSerializer.finishWith(done, this.pullError, this);
   }
 
   /** Engine errors (end of stream, an upstream cell's failure) pass through; user errors get the path. */

@@ -63,8 +63,11 @@ export class Fanout<T> {
   }
 
   allTaken(): boolean {
-    for (const c of this.connections) {
-      if (!c.recurrent && c.taken < this.generation) return false;
+    const connections = this.connections;
+    const generation = this.generation;
+    for (let i = 0; i < connections.length; i++) {
+      const c = connections[i]!;
+      if (c.taken < generation && !c.recurrent) return false;
     }
     return true;
   }

@@ -39,8 +39,11 @@ export function collectSettings(template: Cell): CloneSettings {
 /** Sets the parameter values on the clone's cells (found by path from the clone). */
 export function applyParameters(clone: Cell, parameters: readonly ParameterValue[]): void {
   for (const [path, name, value] of parameters) {
+    const cell = find(clone, path);
     // Straight into the inbox: a clone takes its template's values even while deployed.
-    (find(clone, path).io(name) as unknown as { inbox: { set(v: unknown): void } }).inbox.set(value);
+    (cell.io(name) as unknown as { inbox: { set(v: unknown): void } }).inbox.set(value);
+    // A scalable cell nested in the clone must pass the value on to its own clones.
+    cell.noteParameterChanged();
   }
 }
 

@@ -53,6 +53,9 @@ export class InlineStrategy implements ScalingStrategy {
 
   halt(): void {}
 
+  /** Nothing runs in the background: work happens only inside a pull. */
+  async quiesce(): Promise<void> {}
+
   async reset(): Promise<void> {
     await this.clone?.reset();
   }

@@ -23,6 +23,8 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
   /** The source reported the end of the stream; no more tickets are reserved. */
   private ended = false;
   private halted = false;
+  /** Tickets reserved whose inputs are still being pulled: upstream still counts their values. */
+  private claiming = 0;
   /** Items whose clone died and was not replaced: the next free manager runs them first. */
   private readonly orphans: Claim[] = [];
 
@@ -64,7 +66,7 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
       this.queue.cancel(manager);
     }
     await Promise.all(leaving.map((m) => m.stopped));
-    for (const manager of leaving) this.managers.splice(this.managers.indexOf(manager), 1);
+    for (const manager of leaving) this.forget(manager); // a leaving clone that crashed is gone already
     await Promise.all(leaving.map((m) => m.handle.undeploy()));
     if (this.activeManagers() === 0 && !this.queue.headIsFilled) {
       this.queue.failTaker(new InactiveError(this.context.path));
@@ -89,6 +91,7 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
       if (this.ended) return null;
       const ticket = await this.queue.reserve(manager);
       if (ticket === null) return manager.isStopping || this.halted ? null : "retry";
+      this.claiming++;
       try {
         return { ticket, inputs: await pullInputs(this.context.inputPorts), crashes: 0 };
       } catch (error) {
@@ -100,6 +103,8 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
         }
         this.queue.fill(ticket, { error }); // surfaces at the pull that takes this ticket
         return "retry";
+      } finally {
+        this.claiming--;
       }
     });
     return isPromiseLike(claimed) ? claimed : Promise.resolve(claimed);
@@ -124,7 +129,7 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     }
     this.context.reportCrash({ method, error, replaced: replacement !== null, retried: claim !== null });
     if (replacement !== null) return replacement;
-    this.managers.splice(this.managers.indexOf(manager), 1);
+    this.forget(manager);
     if (claim !== null) {
       this.orphans.push(claim);
       this.queue.cancelAll(); // managers waiting for room come back and take the orphan first
@@ -142,10 +147,15 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     this.inputTurn.abortQueued(reason);
   }
 
+  async quiesce(): Promise<void> {
+    await Promise.all(this.managers.map((m) => m.stopped));
+  }
+
   async reset(): Promise<void> {
     const managers = this.managers.splice(0);
     await Promise.all(managers.map((m) => m.stopped));
     this.queue.clear();
+    this.orphans.length = 0; // their tickets belonged to the stream before the reset
     this.ended = false;
     this.halted = false;
     await Promise.all(managers.map((m) => m.handle.reset()));
@@ -161,7 +171,15 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
   }
 
   availablePulls(upstream: number): number {
-    return this.queue.outstanding + upstream;
+    // The end-of-stream slot (the last outstanding once the end was found) is no item.
+    const endSlot = this.ended && this.queue.outstanding > 0 ? 1 : 0;
+    return this.queue.outstanding - this.claiming - endSlot + upstream;
+  }
+
+  /** Drops `manager` from the list if it is still there (splice(-1) would drop another). */
+  private forget(manager: CloneManager): void {
+    const index = this.managers.indexOf(manager);
+    if (index >= 0) this.managers.splice(index, 1);
   }
 
   private activeManagers(): number {

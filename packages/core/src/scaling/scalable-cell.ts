@@ -116,7 +116,16 @@ export abstract class ScalableCell extends CompositeCell {
 
   /** @internal */
   protected pullOnce(): MaybePromise<void> {
-    const values = this.strategy!.next();
+    let values: MaybePromise<PortValues>;
+    try {
+      values = this.strategy!.next();
+    } catch (error) {
+      // A slot that already holds an error fails the pull asynchronously, like a cell
+      // whose work failed: every connection pulling this cell in the same round then
+      // sees that one failure, instead of the later ones finding no refresh running and
+      // taking the next slot (which would leave the consumers one item apart).
+      return Promise.reject(error);
+    }
     if (isPromiseLike(values)) return values.then((v) => this.setOutputs(v));
     this.setOutputs(values);
   }
@@ -136,6 +145,11 @@ export abstract class ScalableCell extends CompositeCell {
     this.strategy = null;
     this.markUndeployed();
     await strategy?.stop();
+  }
+
+  /** @internal The inner cell is a template with nothing running; the clone managers are the background work. */
+  override async quiesceInternal(): Promise<void> {
+    await this.strategy?.quiesce();
   }
 
   /** @internal */

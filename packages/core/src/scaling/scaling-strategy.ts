@@ -53,6 +53,8 @@ export interface ScalingStrategy {
   readonly cloneCount: number;
   /** Stops pulling and wakes every waiter (undeploy or reset is coming). Synchronous. */
   halt(reason: string): void;
+  /** After `halt`: resolves once no manager runs, so no input pull is in flight. */
+  quiesce(): Promise<void>;
   /** After `halt`: waits for in-flight items, then forgets queued work and restarts. */
   reset(): Promise<void>;
   /** After `halt`: waits for in-flight items and undeploys every clone. */

@@ -73,7 +73,9 @@ export function resolveTopology(composite: CompositeCell): Topology {
   const order = kahn(children, forward);
   if (order.length < children.length) {
     const stuck = new Set(children.filter((c) => !order.includes(c)));
-    const cycle = forward.filter((e) => stuck.has(e.from) && stuck.has(e.to)).map((e) => e.connection.description);
+    // Cells downstream of a cycle are stuck too: name only the connections on a cycle.
+    const among = forward.filter((e) => stuck.has(e.from) && stuck.has(e.to));
+    const cycle = among.filter((e) => reaches(e.to, e.from, among)).map((e) => e.connection.description);
     throw new IndeterminableTopologyError(
       composite.path,
       cycle,

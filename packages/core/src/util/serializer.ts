@@ -23,56 +23,60 @@ export class Serializer {
   private abortReason: string | null = null;
   /** True while a task's synchronous part runs, so `finishWith` knows it is called from one. */
   private inTask = false;
-  /** What the running task handed over with `finishWith`, until `run` accepts it. */
-  private handedOver: Promise<unknown> | null = null;
-  /** The accepted hand-over: its own reaction releases the serializer. */
-  private releasesWith: Promise<unknown> | null = null;
+  /** The running task declared its end with `finishWith`: that promise's reaction releases. */
+  private finishDeclared = false;
+  /** How the declared finish maps a failure (read before releasing; only one finish is pending). */
+  private mapError: ((this: unknown, error: unknown) => unknown) | null = null;
+  private mapErrorThis: unknown = undefined;
   private readonly releaseOnSettle = (): void => this.release();
+  private readonly finishFulfilled = (value: unknown): unknown => {
+    this.release();
+    return value;
+  };
+  private readonly finishRejected = (error: unknown): never => {
+    const map = this.mapError!;
+    const self = this.mapErrorThis;
+    this.release();
+    throw map.call(self, error);
+  };
 
   get isBusy(): boolean {
     return this.busy;
   }
 
-  run<T>(task: () => MaybePromise<T>): MaybePromise<T> {
-    if (this.busy) return this.enqueue(task);
+  /** Runs `task` (called with `thisArg`, so callers need not allocate a closure per run). */
+  run<T, This = undefined>(task: (this: This) => MaybePromise<T>, thisArg?: This): MaybePromise<T> {
+    if (this.busy) return this.enqueue(task, thisArg);
     this.busy = true;
-    const result = this.start(task);
+    const result = this.start(task, thisArg);
     if (!isPromiseLike(result)) {
-      this.release();
+      if (!this.takeFinishDeclared()) this.release();
       return result;
     }
     // Release on a side branch and hand back the task's own promise: the caller's
     // continuation then runs in the same microtask round as the release (just after it)
     // instead of one round later. The branch settles fine, so it never goes unhandled.
-    if (!this.accept(result)) result.then(this.releaseOnSettle, this.releaseOnSettle);
+    if (!this.takeFinishDeclared()) result.then(this.releaseOnSettle, this.releaseOnSettle);
     return result;
   }
 
   /**
    * For the running task that reacts to its own promise anyway (a cell wrapping the
    * errors of its `onPull`): returns `promise` with failures passed through `mapError`,
-   * in one reaction that also releases the serializer once the task returns what this
-   * returned. `run` then adds no reaction of its own: one promise and one microtask less
-   * per task. Called outside a task, it only maps failures.
+   * in one reaction that also releases the serializer. The task ends when that promise
+   * settles (it returns it), so `run` adds no reaction of its own: one promise and one
+   * microtask less per task. Called outside a task (or a second time), it only maps.
    */
-  finishWith<T>(promise: Promise<T>, mapError: (error: unknown) => unknown): Promise<T> {
-    if (!this.inTask) {
+  finishWith<T, This>(promise: Promise<T>, mapError: (this: This, error: unknown) => unknown, thisArg: This): Promise<T> {
+    if (!this.inTask || this.finishDeclared) {
       return promise.then(undefined, (error: unknown) => {
-        throw mapError(error);
+        throw mapError.call(thisArg, error);
       });
     }
-    const finished: Promise<T> = promise.then(
-      (value) => {
-        this.releaseIfOwnedBy(finished);
-        return value;
-      },
-      (error: unknown) => {
-        this.releaseIfOwnedBy(finished);
-        throw mapError(error);
-      },
-    );
-    this.handedOver = finished;
-    return finished;
+    this.finishDeclared = true;
+    this.mapError = mapError as (this: unknown, error: unknown) => unknown;
+    this.mapErrorThis = thisArg;
+    return promise.then(this.finishFulfilled as (value: T) => T, this.finishRejected);
   }
 
   /** Rejects every queued task (not the running one) with an AbortedError. */
@@ -85,37 +89,28 @@ export class Serializer {
   }
 
   /** Calls `task` with the serializer held; if it throws, releases and rethrows. */
-  private start<T>(task: () => MaybePromise<T>): MaybePromise<T> {
+  private start<T, This>(task: (this: This) => MaybePromise<T>, thisArg: This | undefined): MaybePromise<T> {
     this.inTask = true;
     let result: MaybePromise<T>;
     try {
-      result = task();
+      result = task.call(thisArg as This);
     } catch (error) {
       this.inTask = false;
-      this.handedOver = null;
-      this.release();
+      // A declared finish still releases when its promise settles; else release now.
+      if (!this.takeFinishDeclared()) this.release();
       throw error;
     }
     this.inTask = false;
     return result;
   }
 
-  /** Whether `result` is what the task handed over with `finishWith` (which then releases). */
-  private accept(result: Promise<unknown>): boolean {
-    const handed = this.handedOver;
-    this.handedOver = null;
-    if (handed !== result) return false;
-    this.releasesWith = result;
+  private takeFinishDeclared(): boolean {
+    if (!this.finishDeclared) return false;
+    this.finishDeclared = false;
     return true;
   }
 
-  private releaseIfOwnedBy(finished: Promise<unknown>): void {
-    if (this.releasesWith !== finished) return;
-    this.releasesWith = null;
-    this.release();
-  }
-
-  private enqueue<T>(task: () => MaybePromise<T>): Promise<T> {
+  private enqueue<T, This>(task: (this: This) => MaybePromise<T>, thisArg: This | undefined): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push(() => {
         if (this.abortReason !== null) {
@@ -125,15 +120,15 @@ export class Serializer {
         this.busy = true;
         let result: MaybePromise<T>;
         try {
-          result = this.start(task);
+          result = this.start(task, thisArg);
         } catch (error) {
           reject(error);
           return;
         }
         if (!isPromiseLike(result)) {
-          this.release();
+          if (!this.takeFinishDeclared()) this.release();
           resolve(result);
-        } else if (this.accept(result)) {
+        } else if (this.takeFinishDeclared()) {
           result.then(resolve, reject);
         } else {
           result.then(

@@ -5,8 +5,18 @@
  * upstream source surface the same way, at the matching pull.
  */
 import { describe, expect, it } from "vitest";
-import { CellPullError, Connection, Output, Pipeline, SingleCell } from "@cellflow/core";
-import { Collector, line, pullEach, scalableOf, sleep, workerClass } from "./cells.js";
+import {
+  CellPullError,
+  Connection,
+  InputPort,
+  Output,
+  OutputPort,
+  Pipeline,
+  ScalableCell,
+  SingleCell,
+  type CompositeCell,
+} from "@cellflow/core";
+import { Collector, CounterSource, line, pullEach, scalableOf, sleep, workerClass } from "./cells.js";
 
 /** Uneven clones that fail on every third item (sync throws, async throws and a non-Error). */
 function failingLine() {
@@ -58,6 +68,47 @@ describe("errors thrown in a clone", () => {
     expect((error as CellPullError).cause).toBeInstanceOf(RangeError);
     expect(await scalable.output.pull()).toBe(1);
     expect(await scalable.output.pull()).toBe(2);
+    await p.undeploy();
+  });
+});
+
+describe("errors with several output ports", () => {
+  it("every consumer of the item sees the error; values stay aligned afterwards", async () => {
+    const { Worker } = workerClass(async (x) => {
+      await sleep(x % 2);
+      if (x % 4 === 1) throw new Error(`bad ${x}`);
+      return -x;
+    });
+    class WithEcho extends ScalableCell {
+      readonly worker = new Worker(this, "worker");
+      readonly input = new InputPort<number>(this, "input");
+      readonly output = new OutputPort<number>(this, "output");
+      readonly echo = new OutputPort<number>(this, "echo");
+      constructor(parent: CompositeCell | null, name: string) {
+        super(parent, name);
+        new Connection(this.input, this.worker.input);
+        new Connection(this.worker.output, this.output);
+        new Connection(this.input, this.echo); // skip connection
+      }
+    }
+    const p = new Pipeline(null, "p");
+    const source = new CounterSource(p, "source");
+    const scalable = new WithEcho(p, "scalable");
+    const results = new Collector(p, "results");
+    const echoes = new Collector(p, "echoes");
+    new Connection(source.output, scalable.input);
+    new Connection(scalable.output, results.input);
+    new Connection(scalable.echo, echoes.input);
+    await scalable.scaleUp(3);
+    await p.deploy();
+    const outcomes = await pullEach(p, 10);
+    outcomes.forEach((o, i) => {
+      if (i % 4 === 1) expect(o, `pull ${i}`).toBeInstanceOf(CellPullError);
+      else expect(o, `pull ${i}`).toBeUndefined();
+    });
+    const ok = [0, 2, 3, 4, 6, 7, 8];
+    expect(results.values).toEqual(ok.map((x) => -x));
+    expect(echoes.values).toEqual(ok);
     await p.undeploy();
   });
 });

@@ -102,6 +102,10 @@ describe("a pipeline nested inside a scalable cell", () => {
     expect(clones).toHaveLength(3);
     expect(clones.every((c) => c.deploys === 1)).toBe(true);
     expect(clones.reduce((n, c) => n + c.runs, 0)).toBeGreaterThanOrEqual(15);
+    // A runtime parameter changed deep inside the template reaches the clones' copies.
+    template.amount.setValue(50);
+    for (let i = 0; i < 20; i++) await p.pull();
+    expect(sink.values.at(-1)).toBe(2 * (34 + 50));
     await p.undeploy();
   });
 });
