@@ -19,6 +19,8 @@ export interface CloneHandle {
   applyParameters(parameters: readonly ParameterValue[]): Promise<void>;
   reset(): Promise<void>;
   undeploy(): Promise<void>;
+  /** Ends the clone at once, in-flight item and all (threads and processes; async clones cannot). */
+  kill?(): Promise<void>;
 }
 
 /** What a clone method gets to build a clone. */

@@ -27,6 +27,8 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
   private claiming = 0;
   /** Items whose clone died and was not replaced: the next free manager runs them first. */
   private readonly orphans: Claim[] = [];
+  /** Managers whose clone was still busy when undeploy or reset stopped waiting for it. */
+  private abandoned = new Set<CloneManager>();
 
   constructor(private readonly context: ScalableContext) {
     this.queue = new OutputQueue<Slot>(
@@ -115,6 +117,7 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
   }
 
   async cloneCrashed(manager: CloneManager, claim: Claim | null, error: CloneCrashedError): Promise<CloneHandle | null> {
+    if (this.halted) return null; // killed by `settle` on the way to undeploy or reset: no crash
     const method = manager.handle.method;
     await manager.handle.undeploy().catch(() => undefined);
     let replacement: CloneHandle | null = null;
@@ -148,23 +151,37 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
   }
 
   async quiesce(): Promise<void> {
-    await Promise.all(this.managers.map((m) => m.stopped));
+    await this.settle(this.managers);
   }
 
   async reset(): Promise<void> {
     const managers = this.managers.splice(0);
-    await Promise.all(managers.map((m) => m.stopped));
+    await this.settle(managers);
+    const stuck = this.abandoned;
+    this.abandoned = new Set();
     this.queue.clear();
     this.orphans.length = 0; // their tickets belonged to the stream before the reset
     this.ended = false;
     this.halted = false;
-    await Promise.all(managers.map((m) => m.handle.reset()));
-    for (const m of managers) this.managers.push(new CloneManager(m.handle, this.context, this));
+    const handles = await Promise.all(
+      managers.map(async (m) => {
+        if (!stuck.has(m)) {
+          await m.handle.reset();
+          return m.handle;
+        }
+        // Its item never ended: start over with a fresh clone of the same kind.
+        await m.handle.undeploy().catch(() => undefined);
+        const fresh = cloneMethod(m.handle.method).create(this.context.recipe());
+        await fresh.deploy();
+        return fresh;
+      }),
+    );
+    for (const handle of handles) this.managers.push(new CloneManager(handle, this.context, this));
   }
 
   async stop(): Promise<void> {
     const managers = this.managers.splice(0);
-    await Promise.all(managers.map((m) => m.stopped));
+    await this.settle(managers);
     const undeployed = await Promise.allSettled(managers.map((m) => m.handle.undeploy()));
     const failure = undeployed.find((u) => u.status === "rejected");
     if (failure !== undefined) throw failure.reason;
@@ -174,6 +191,26 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     // The end-of-stream slot (the last outstanding once the end was found) is no item.
     const endSlot = this.ended && this.queue.outstanding > 0 ? 1 : 0;
     return this.queue.outstanding - this.claiming - endSlot + upstream;
+  }
+
+  /**
+   * After `halt`: waits for the managers' in-flight items, at most the grace period.
+   * Then clones still busy are killed if they can be (threads, processes) and left
+   * behind otherwise (an async clone cannot be interrupted), so undeploy and reset
+   * never hang on a clone stuck in its item. Those managers go to `abandoned`.
+   */
+  private async settle(managers: readonly CloneManager[]): Promise<void> {
+    const finished = new Set<CloneManager>();
+    const all = Promise.all(managers.map((m) => m.stopped.then(() => void finished.add(m))));
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.context.stopGraceMs)));
+    await Promise.race([all, grace]);
+    clearTimeout(timer);
+    for (const manager of managers) {
+      if (finished.has(manager) || this.abandoned.has(manager)) continue;
+      this.abandoned.add(manager);
+      await manager.handle.kill?.();
+    }
   }
 
   /** Drops `manager` from the list if it is still there (splice(-1) would drop another). */

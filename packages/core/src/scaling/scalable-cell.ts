@@ -47,6 +47,12 @@ export abstract class ScalableCell extends CompositeCell {
   readonly transferBuffers = new ConfigParameter<boolean>(this, "transfer_buffers", { defaultValue: false });
   /** When a clone's thread or process dies: start a new one (true) or carry on with fewer (false). */
   readonly replaceCrashedClones = new ConfigParameter<boolean>(this, "replace_crashed_clones", { defaultValue: true });
+  /**
+   * How long `undeploy()` and `reset()` wait for an item a clone is still working on.
+   * After that, thread and process clones are killed and async clones left behind, so
+   * a clone stuck in its item never hangs the pipeline.
+   */
+  readonly stopGraceMs = new ConfigParameter<number>(this, "stop_grace_ms", { defaultValue: 2000 });
   /** `cloneCrashed` events (a {@link CloneCrashEvent}) report clones whose thread or process died. */
   readonly events = new EventEmitter<{ cloneCrashed: [CloneCrashEvent] }>();
   /** @internal The clone methods asked for, in order (one entry per clone). */
@@ -203,6 +209,7 @@ export abstract class ScalableCell extends CompositeCell {
       capacityFor: (clones) => (capacity === "auto" ? Math.max(2, 2 * clones) : capacity),
       demandDriven: isOnCycle(this),
       replaceCrashedClones: this.replaceCrashedClones.getValue(),
+      stopGraceMs: this.stopGraceMs.getValue(),
       reportCrash: (event) => {
         if (!this.events.emit("cloneCrashed", event)) {
           process.emitWarning(`${event.error.message} (${event.replaced ? "replaced" : "dropped"})`, "CellflowWarning");

@@ -22,6 +22,8 @@ export interface ScalableContext {
   capacityFor(clones: number): number;
   /** True when the cell sits on a recurrent cycle: fill on demand only. */
   readonly demandDriven: boolean;
+  /** How long undeploy and reset wait for a clone's in-flight item before giving up on it. */
+  readonly stopGraceMs: number;
   /** Replace a clone whose thread or process died (true), or carry on without it (false). */
   readonly replaceCrashedClones: boolean;
   /** Tells the user (through the scalable cell's events) that a clone died. */

@@ -7,10 +7,12 @@
  * after 3 crashes with CloneCrashedError at its own pull; later items still work.
  */
 import { readFileSync, existsSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { CloneCrashedError, type CloneCrashEvent } from "@cellflow/core";
-import { ScalableTrouble, cloneKey, markerPath, methodOf, type Trouble, type TroubleItem, type Where } from "../fixtures/thread-cells.js";
+import { ScalableTrouble, cloneKey, markerPath, methodOf, removeMarkers, type Trouble, type TroubleItem, type Where } from "../fixtures/thread-cells.js";
 import { eventually, harness, pullOutcomes } from "./harness.js";
+
+afterAll(removeMarkers);
 
 /** A scalable TroubleCell whose item i does `troubles[i]` (default: nothing special). */
 function troubled(troubles: Record<number, Trouble>) {

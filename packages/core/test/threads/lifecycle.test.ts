@@ -5,10 +5,12 @@
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { CloneCrashEvent } from "@cellflow/core";
-import { ScalableMath, ScalableRunningSum, ScalableTrouble, markerPath, methodOf, type TroubleItem, type Where } from "../fixtures/thread-cells.js";
+import { ScalableMath, ScalableRunningSum, ScalableTrouble, markerPath, methodOf, removeMarkers, type TroubleItem, type Where } from "../fixtures/thread-cells.js";
 import { eventually, harness, isZombie, processExists } from "./harness.js";
+
+afterAll(removeMarkers);
 
 const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 const exitScript = fileURLToPath(new URL("../fixtures/undeploy-exit-script.ts", import.meta.url));

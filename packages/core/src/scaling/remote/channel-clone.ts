@@ -19,6 +19,9 @@ export type OpenChannel = (boot: CloneBootData) => Channel;
 
 type RequestBody = CloneRequest extends infer R ? (R extends unknown ? Omit<R, "id"> : never) : never;
 
+/** How long undeploy waits for the clone's own `onUndeploy`s before terminating it anyway. */
+const UNDEPLOY_REPLY_MS = 2000;
+
 const runtimeUrl = new URL("./clone-runtime" + extname(import.meta.url), import.meta.url).href;
 
 /**
@@ -81,7 +84,13 @@ export class ChannelClone implements CloneHandle {
   async undeploy(): Promise<void> {
     const channel = this.channel;
     if (channel === null) return;
-    if (this.deadReason === null) await this.request({ op: "undeploy" }).catch(() => undefined);
+    if (this.deadReason === null) {
+      // A clone stuck in a synchronous loop never answers: don't wait for it forever.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, UNDEPLOY_REPLY_MS)));
+      await Promise.race([this.request({ op: "undeploy" }).catch(() => undefined), timeout]);
+      clearTimeout(timer);
+    }
     this.channel = null;
     await channel.terminate();
   }
