@@ -163,6 +163,44 @@ describe("one output, several connections", () => {
     await p.undeploy();
   });
 
+  it("gives concurrent pulls of one input consecutive values, in call order", async () => {
+    // The source sets its output before its pull settles, so a later pull could see the
+    // fresh value before the pull that asked for it takes it.
+    class SetsEarly extends SingleCell {
+      readonly output = new Output<number>(this, "output");
+      private n = 0;
+      protected async onPull() {
+        await Promise.resolve();
+        this.output.setValue(this.n++);
+        for (let i = 0; i < 3; i++) await Promise.resolve();
+      }
+    }
+    class AllAtOnce extends SingleCell {
+      readonly input = new Input<number>(this, "input");
+      readonly batches: number[][] = [];
+      protected async onPull() {
+        const pulls = [this.input.pull()];
+        await Promise.resolve();
+        pulls.push(this.input.pull());
+        for (let i = 0; i < 4; i++) await Promise.resolve();
+        pulls.push(this.input.pull(), this.input.pull());
+        this.batches.push(await Promise.all(pulls));
+      }
+    }
+    const p = new Pipeline(null, "p");
+    const source = new SetsEarly(p, "source");
+    const batcher = new AllAtOnce(p, "batcher");
+    new Connection(source.output, batcher.input);
+    await p.deploy();
+    await withinDeadline(p.pull());
+    await withinDeadline(p.pull());
+    expect(batcher.batches).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+    ]);
+    await p.undeploy();
+  });
+
   it("hands each value of an input port to each inner connection once", async () => {
     class Inner extends Pipeline {
       readonly in = new InputPort<number>(this, "in");

@@ -149,7 +149,7 @@ describe("RuntimeParameter", () => {
     await p.undeploy();
   });
 
-  it("keeps its set value across undeploy and redeploy (it is configuration, not stream data)", async () => {
+  it("keeps its set value across undeploy, redeploy and reset (it is configuration, not stream data)", async () => {
     const { p, scaler, sink } = scaled();
     scaler.offset.setValue(50);
     await p.deploy();

@@ -60,8 +60,7 @@ describe("assertIsValid()", () => {
     const p = new Pipeline(null, "p");
     const a = new Inner(p, "a", false);
     const outer = new Inner(p, "b");
-    const deep = new Inner(outer as unknown as CompositeCell, "deep", false);
-    void deep;
+    new Inner(outer, "deep", false);
     const error = thrownBy(() => p.assertIsValid());
     expect(error).toBeInstanceOf(InvalidCellError);
     expect(error).toBeInstanceOf(CellflowError);

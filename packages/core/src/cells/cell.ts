@@ -43,6 +43,8 @@ export abstract class Cell implements Producer {
   /** @internal Runs this cell's pulls one at a time. */
   protected readonly pullSerializer = new Serializer();
   private deployed = false;
+  /** @internal Counts this cell's pulls, so inputs can tell whether they were pulled in the current one. */
+  pullSerial = 0;
 
   constructor(parent: CompositeCell | null, name: string) {
     assertValidName(name, "cell");
@@ -119,6 +121,11 @@ export abstract class Cell implements Producer {
   /** @internal Producer: refreshes every output with one pull. */
   produce(): MaybePromise<void> {
     return this.pullInternal();
+  }
+
+  /** @internal Producer: a pull failed, so every output records the error as its next step. */
+  recordFailure(error: unknown): void {
+    for (const e of this.emitters) e.fanout.fail(error);
   }
 
   /** @internal Producer: every forward connection of every output took its value. */

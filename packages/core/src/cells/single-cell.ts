@@ -1,4 +1,5 @@
-import { LifecycleHookError } from "../errors/lifecycle-errors.js";
+import { AbortedError, LifecycleHookError } from "../errors/lifecycle-errors.js";
+import type { Input } from "../io/input.js";
 import { CellflowError } from "../errors/cellflow-error.js";
 import { CellPullError, EndOfStreamError } from "../errors/runtime-errors.js";
 import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
@@ -40,6 +41,7 @@ export abstract class SingleCell extends Cell {
   /** @internal */
   protected pullOnce(): MaybePromise<void> {
     if (this.remainingPulls() <= 0) throw new EndOfStreamError(this.path);
+    this.pullSerial++;
     let done: void | Promise<void>;
     try {
       done = this.onPull();
@@ -52,7 +54,28 @@ export abstract class SingleCell extends Cell {
 
   /** Engine errors (end of stream, an upstream cell's failure) pass through; user errors get the path. */
   private pullError(error: unknown): unknown {
+    if (!(error instanceof AbortedError)) this.skipUnpulledInputs();
     return error instanceof CellflowError ? error : new CellPullError(this.path, error);
+  }
+
+  /**
+   * A failed pull still uses up this iteration's value of every input it did not get to
+   * pull. Otherwise the other consumers of those values would wait for this cell for
+   * good, or this cell would fall a step behind them. The skipped pulls run in the
+   * background: each connection serves its pulls in order, so the next pull of this
+   * cell gets the next value.
+   */
+  private skipUnpulledInputs(): void {
+    for (const r of this.receivers) {
+      const incoming = r.inbox.incoming;
+      if (incoming === null || incoming.recurrent || (r as Input<unknown>).pulledIn === this.pullSerial) continue;
+      try {
+        const skipped = r.inbox.pull();
+        if (isPromiseLike(skipped)) skipped.then(undefined, () => undefined);
+      } catch {
+        // The value is gone either way; the pull's own error is what the caller needs.
+      }
+    }
   }
 
   /** @internal */

@@ -1,4 +1,5 @@
-import type { Connection } from "../connection/connection.js";
+import type { AnyConnection, Connection } from "../connection/connection.js";
+import { AbortedError } from "../errors/lifecycle-errors.js";
 import { NoValueError, OutputNotSetError } from "../errors/runtime-errors.js";
 import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
 import type { Producer } from "./producer.js";
@@ -19,9 +20,14 @@ export interface EmitterOptions<T> {
  */
 export class Fanout<T> {
   private value: T | undefined;
+  /** The value before the last `set`: a recurrent connection that fell one step behind reads it. */
+  private previous: T | undefined;
   private hasValue: boolean;
   /** Bumped by every `set`; connections compare their `taken` against it. */
   generation = 0;
+  /** The generation a failed refresh took, so every connection gets that error once. */
+  private failedGeneration = -1;
+  private failure: unknown = undefined;
   readonly connections: Connection<T>[] = [];
 
   constructor(
@@ -42,9 +48,21 @@ export class Fanout<T> {
   }
 
   set(value: T): void {
+    this.previous = this.value;
     this.value = value;
     this.hasValue = true;
     this.generation++;
+  }
+
+  /**
+   * Records that the producer failed to make the next value: a step of its own, which
+   * each connection takes (as that error) exactly once, like a value. So every branch
+   * fed by this output sees the failure at the same iteration and stays in step.
+   */
+  fail(error: unknown): void {
+    this.generation++;
+    this.failedGeneration = this.generation;
+    this.failure = error;
   }
 
   get(): T {
@@ -85,28 +103,42 @@ export class Fanout<T> {
   reset(): void {
     this.value = this.initial.initialValue;
     this.hasValue = "initialValue" in this.initial;
+    this.previous = undefined;
     this.generation = 0;
-    for (const c of this.connections) c.taken = 0;
+    for (const c of this.connections) c.taken = c.recurrent ? RECURRENT_START : 0;
   }
 
   /** Hands the current value to `connection`, straight into its target's inbox. */
   private take(connection: Connection<T>): T {
     connection.taken = this.generation;
+    if (this.generation === this.failedGeneration) return this.takeFailure();
     const value = this.value as T;
     connection.target.inbox.receive(value);
     if (this.producer.takenWaiters.size > 0) this.producer.takenWaiters.wakeAll();
     return value;
   }
 
-  /** A recurrent connection reads what the output holds now: it never waits or pulls. */
+  /**
+   * A recurrent connection never waits or pulls: it reads the value one step after the
+   * one it took last. On a cycle its consumer runs before the output's cell, so that is
+   * the current value; on a connection marked recurrent that closes no cycle, the
+   * output's cell ran first this iteration, so it is the previous value (the initial
+   * value counts as step 0).
+   */
   private takeRecurrent(connection: Connection<T>): T {
     if (!this.hasValue) {
       throw new NoValueError(`Recurrent connection ${connection.description} found no value: give "${this.path}" an initialValue.`);
     }
-    connection.taken = this.generation;
-    const value = this.value as T;
+    const behind = connection.taken + 1 < this.generation;
+    connection.taken = behind ? this.generation - 1 : this.generation;
+    const value = (behind ? this.previous : this.value) as T;
     connection.target.inbox.receive(value);
     return value;
+  }
+
+  private takeFailure(): never {
+    if (this.producer.takenWaiters.size > 0) this.producer.takenWaiters.wakeAll();
+    throw this.failure;
   }
 
   private takeProduced(connection: Connection<T>): T {
@@ -132,7 +164,8 @@ export class Fanout<T> {
           // The refresh may have set the value before it settled, and this connection may
           // have taken it already: look again rather than assume it is fresh now. If the
           // refresh never sets this output, the pull that starts the next one reports it.
-          await producer.refreshing;
+          // A failed refresh recorded its error as a step: the loop takes it from there.
+          await producer.refreshing.then(undefined, ignore);
           continue;
         }
         if (!producer.allTaken()) {
@@ -154,7 +187,12 @@ export class Fanout<T> {
    */
   private refreshAndTake(connection: Connection<T>, ownsTurn: boolean): MaybePromise<T> {
     const producer = this.producer;
-    const produced = producer.produce();
+    let produced: MaybePromise<void>;
+    try {
+      produced = producer.produce();
+    } catch (error) {
+      return this.takeFailed(producer, connection, error);
+    }
     if (!isPromiseLike(produced)) return this.takeProduced(connection);
     producer.refreshing = produced;
     if (!ownsTurn) connection.busy = true;
@@ -167,14 +205,27 @@ export class Fanout<T> {
       (error: unknown) => {
         endRefresh(producer, produced);
         if (!ownsTurn) passTurn(connection);
-        throw error;
+        return this.takeFailed(producer, connection, error);
       },
     );
   }
+
+  /** The refresh failed: record it on the whole group (unless it was cut short), then take it. */
+  private takeFailed(producer: Producer, connection: Connection<T>, error: unknown): never {
+    if (error instanceof AbortedError) throw error;
+    producer.recordFailure(error);
+    connection.taken = this.generation;
+    return this.takeFailure();
+  }
 }
 
+function ignore(): void {}
+
+/** A recurrent connection starts before step 0, so its first take is the initial value. */
+export const RECURRENT_START = -1;
+
 /** Hands the connection's turn to the next pull waiting in line, or frees it. */
-function passTurn(connection: Connection<any>): void { // eslint-disable-line @typescript-eslint/no-explicit-any
+function passTurn(connection: AnyConnection): void {
   if (connection.line.size > 0) connection.line.wakeOne();
   else connection.busy = false;
 }

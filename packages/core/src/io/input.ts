@@ -13,8 +13,12 @@ export class Input<T> extends IO<T> {
     this.inbox = new Inbox<T>(this.path, options);
   }
 
+  /** @internal The cell's `pullSerial` when this input was last pulled. */
+  pulledIn = -1;
+
   /** Pulls the next value through the incoming connection (or returns the set value). */
   pull(): Promise<T> {
+    this.pulledIn = this.cell.pullSerial;
     try {
       const value = this.inbox.pull();
       return isPromiseLike(value) ? value : Promise.resolve(value);

@@ -50,6 +50,11 @@ export class InputPort<T> extends IO<T> implements Producer {
   }
 
   /** @internal */
+  recordFailure(error: unknown): void {
+    this.fanout.fail(error);
+  }
+
+  /** @internal */
   availablePulls(): number {
     const incoming = this.inbox.incoming;
     return incoming === null ? Infinity : incoming.source.fanout.availableFor(incoming);

@@ -17,6 +17,8 @@ export interface Producer {
   allTaken(): boolean;
   /** Produce the next values of the whole group. */
   produce(): MaybePromise<void>;
+  /** A refresh failed: every emitter of the group records the error as its next step. */
+  recordFailure(error: unknown): void;
   /** How many more refreshes the producer can make (`Infinity` for endless streams). */
   availablePulls(): number;
 }
