@@ -6,4 +6,5 @@ import type { Suite } from "../lib/suite.js";
  */
 export const suites: Readonly<Record<string, () => Promise<Suite>>> = {
   overhead: async () => (await import("./overhead.js")).overhead,
+  channel: async () => (await import("./channel.js")).channel,
 };

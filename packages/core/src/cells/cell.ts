@@ -78,7 +78,7 @@ export abstract class Cell implements Producer {
     if (!this.acceptsIO(io.kind)) {
       throw new InvalidIOError(
         `${io.constructor.name} "${io.name}" cannot be declared on ${this}: single cells have inputs, outputs ` +
-          `and parameters; composite cells (pipelines, scalable cells) have InputPorts and OutputPorts.`,
+          `and parameters; composite cells (pipelines, scalable cells) have InputPorts, OutputPorts and parameters.`,
       );
     }
     if (this.ios.has(io.name)) {
