@@ -1,13 +1,15 @@
 import { median } from "./stats.js";
-import { callsPerSecond, type Op } from "./timing.js";
+import { timeCalls, type Op } from "./timing.js";
 
 export interface CompareOptions {
-  /** How many rounds; each round times both sides once. Odd, so the median is a real round. */
+  /** How many rounds; each round times both sides. Odd, so the median is a real round. */
   readonly rounds: number;
   /** How long each side runs per round. */
   readonly roundMs: number;
   /** How long each side runs, untimed, before the first round (JIT, caches). */
   readonly warmupMs: number;
+  /** A round alternates the sides in slices this long (default 25 ms), so both see the same noise. */
+  readonly sliceMs?: number;
   /** Items one call of an op handles (e.g. a batch of concurrent tasks); default 1. */
   readonly itemsPerCall?: number;
 }
@@ -23,31 +25,39 @@ export interface Comparison {
   readonly ratios: readonly number[];
 }
 
+const DEFAULT_SLICE_MS = 25;
+
 /**
- * Times `subject` against `baseline` in interleaved rounds: each round runs one side for
- * `roundMs`, then the other, alternating which goes first. Both sides see the same
- * machine noise, and the median of the per-round ratios ignores the odd disturbed round.
+ * Times `subject` against `baseline` in interleaved rounds. Within a round the sides
+ * take turns in short slices (A B B A A B …, so neither always goes first) until each
+ * ran `roundMs`; the round's ratio is subject ÷ baseline items per second. Both sides
+ * thus see the same machine noise, and the median over rounds ignores a disturbed round.
  */
 export async function compareInterleaved(subject: Op, baseline: Op, options: CompareOptions): Promise<Comparison> {
   const items = options.itemsPerCall ?? 1;
-  await callsPerSecond(subject, options.warmupMs);
-  await callsPerSecond(baseline, options.warmupMs);
+  const sliceMs = Math.min(options.sliceMs ?? DEFAULT_SLICE_MS, options.roundMs);
+  const slices = Math.max(1, Math.round(options.roundMs / sliceMs));
+  await timeCalls(subject, options.warmupMs);
+  await timeCalls(baseline, options.warmupMs);
   const subjectRates: number[] = [];
   const baselineRates: number[] = [];
   const ratios: number[] = [];
   for (let round = 0; round < options.rounds; round++) {
-    let s: number;
-    let b: number;
-    if (round % 2 === 0) {
-      s = await callsPerSecond(subject, options.roundMs);
-      b = await callsPerSecond(baseline, options.roundMs);
-    } else {
-      b = await callsPerSecond(baseline, options.roundMs);
-      s = await callsPerSecond(subject, options.roundMs);
+    const s = { calls: 0, ms: 0 };
+    const b = { calls: 0, ms: 0 };
+    for (let slice = 0; slice < slices; slice++) {
+      const subjectFirst = (slice + round) % 2 === 0;
+      for (const side of subjectFirst ? [s, b] : [b, s]) {
+        const timed = await timeCalls(side === s ? subject : baseline, sliceMs);
+        side.calls += timed.calls;
+        side.ms += timed.ms;
+      }
     }
-    subjectRates.push(s * items);
-    baselineRates.push(b * items);
-    ratios.push(s / b);
+    const subjectRate = (s.calls * items * 1000) / s.ms;
+    const baselineRate = (b.calls * items * 1000) / b.ms;
+    subjectRates.push(subjectRate);
+    baselineRates.push(baselineRate);
+    ratios.push(subjectRate / baselineRate);
   }
   return {
     subjectPerSecond: median(subjectRates),

@@ -6,8 +6,13 @@ export type Op = () => Promise<unknown>;
 /** How often the clock is read: every this many calls, so reading it costs next to nothing. */
 const CALLS_PER_CLOCK_READ = 64;
 
-/** Calls `op` back to back (awaiting each) for about `ms` milliseconds; returns calls per second. */
-export async function callsPerSecond(op: Op, ms: number): Promise<number> {
+export interface Timed {
+  readonly calls: number;
+  readonly ms: number;
+}
+
+/** Calls `op` back to back (awaiting each) for about `ms` milliseconds. */
+export async function timeCalls(op: Op, ms: number): Promise<Timed> {
   let calls = 0;
   const start = performance.now();
   const end = start + ms;
@@ -17,5 +22,11 @@ export async function callsPerSecond(op: Op, ms: number): Promise<number> {
     calls += CALLS_PER_CLOCK_READ;
     now = performance.now();
   } while (now < end);
-  return (calls * 1000) / (now - start);
+  return { calls, ms: now - start };
+}
+
+/** Calls per second of `op`, run back to back for about `ms` milliseconds. */
+export async function callsPerSecond(op: Op, ms: number): Promise<number> {
+  const { calls, ms: elapsed } = await timeCalls(op, ms);
+  return (calls * 1000) / elapsed;
 }

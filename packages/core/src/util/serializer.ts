@@ -6,16 +6,18 @@ import { isPromiseLike, type MaybePromise } from "./maybe-promise.js";
  * task synchronously (no promise, no microtask); only contention allocates.
  *
  * Every cell pull runs under one of these, so it is on the hot path. async-mutex's
- * `Mutex.runExclusive` would do the same job; measured with `pnpm bench overhead`
- * (2-core AMD EPYC, Node 20, see docs/benchmarks.md) it costs far more:
- * - uncontended, async task: Serializer 5.1M runs/s, Mutex 0.40–0.48M/s (~0.08–0.10×);
- * - 8 callers at once:        Serializer 3.5–5.1M runs/s, Mutex 0.21–0.49M/s (~0.08–0.10×);
- * - as the pull lock of the 3-cell pipeline: 0.68M pulls/s with Serializer, 0.09M/s with
- *   Mutex (0.13×).
- * A mutex always answers with a promise and settles through several more microtasks per
- * acquire/release; the Serializer runs synchronous tasks synchronously and adds no
- * microtask to the caller's path (a side-branch release, or `finishWith`). So the engine
- * keeps this class and async-mutex stays out of its dependencies.
+ * `Mutex.runExclusive` could do the same job; `pnpm bench overhead` measures both side by
+ * side (2-core AMD EPYC, Node 20; docs/benchmarks.md has the runs):
+ * - uncontended, async task: Serializer 4.3–6.1M runs/s, Mutex 0.34–0.50M/s (0.075–0.10×);
+ * - 8 callers at once:        Serializer 3.3–4.4M runs/s, Mutex 0.39–0.50M/s (0.10–0.13×);
+ * - as the pull lock of every cell of the 3-cell pipeline: 0.80–1.37M pulls/s with
+ *   Serializer, 0.07–0.11M/s with Mutex (0.075–0.095×).
+ * `runExclusive` always answers with a promise and, in the build Node loads, is a
+ * down-levelled async function (`__awaiter` over a generator), so each acquire/release
+ * costs several promises and microtasks. The Serializer runs a synchronous task
+ * synchronously and adds no microtask to the caller's path (a side-branch release, or the
+ * task's own reaction via `finishWith`). So the engine keeps this class, and async-mutex
+ * is only a dev dependency of the benchmark.
  */
 export class Serializer {
   private busy = false;
@@ -34,6 +36,7 @@ export class Serializer {
     return value;
   };
   private readonly finishRejected = (error: unknown): never => {
+    // Read before releasing: the release may start the next task, which sets them anew.
     const map = this.mapError!;
     const self = this.mapErrorThis;
     this.release();
@@ -53,10 +56,12 @@ export class Serializer {
       if (!this.takeFinishDeclared()) this.release();
       return result;
     }
+    if (this.takeFinishDeclared()) return result;
     // Release on a side branch and hand back the task's own promise: the caller's
     // continuation then runs in the same microtask round as the release (just after it)
-    // instead of one round later. The branch settles fine, so it never goes unhandled.
-    if (!this.takeFinishDeclared()) result.then(this.releaseOnSettle, this.releaseOnSettle);
+    // instead of one round later. The branch handles a failure, so a failing pull whose
+    // caller attaches its handler late is not reported as an unhandled rejection.
+    result.then(this.releaseOnSettle, this.releaseOnSettle);
     return result;
   }
 
