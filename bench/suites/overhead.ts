@@ -7,9 +7,9 @@
  *   `Serializer`, alone (uncontended, contended) and as the lock of the 3-cell pipeline.
  *   Evidence for SPEC section 7 ("async-mutex where it earns its place"); not held.
  */
-import type { Cell } from "@cellflow/core";
+import { Connection, InputPort, OutputPort, Pipeline, ScalableCell, type Cell, type CompositeCell } from "@cellflow/core";
 import { Mutex } from "async-mutex";
-import { MyPipeline } from "../../examples/basics/three-cells.js";
+import { MultiplierCell, MyPipeline, PrinterCell, SourceCell } from "../../examples/basics/three-cells.js";
 import { Serializer } from "../../packages/core/src/util/serializer.js";
 import { compareInterleaved, type CompareOptions } from "../lib/compare.js";
 import { round } from "../lib/stats.js";
@@ -152,8 +152,59 @@ async function* lockCases(context: SuiteContext): AsyncGenerator<BenchLine> {
 }
 
 // ---- scalable-cell cases -----------------------------------------------------------------
-// The 3-cell pipeline with its multiplier inside a ScalableCell (1 and 2 async clones),
-// pulls/s and ratio to the plain pipeline, come here with ScalableCell (issue 3).
+
+/** The example's multiplier inside a scalable cell. */
+class ScalableMultiplier extends ScalableCell {
+  readonly multiplier = new MultiplierCell(this, "multiplier");
+  readonly inputA = new InputPort<number>(this, "input_a");
+  readonly inputB = new InputPort<number>(this, "input_b");
+  readonly output = new OutputPort<number>(this, "output");
+
+  constructor(parent: CompositeCell | null, name: string) {
+    super(parent, name);
+    new Connection(this.inputA, this.multiplier.inputA);
+    new Connection(this.inputB, this.multiplier.inputB);
+    new Connection(this.multiplier.output, this.output);
+  }
+}
+
+/** The 3-cell example with the multiplier scaled up: the queue, managers and clone host on every item. */
+class ScaledThreeCells extends Pipeline {
+  readonly source = new SourceCell(this, "source");
+  readonly scalable = new ScalableMultiplier(this, "scalable_multiplier");
+  readonly printer = new PrinterCell(this, "printer");
+
+  constructor(parent: CompositeCell | null, name: string) {
+    super(parent, name);
+    new Connection(this.source.output1, this.scalable.inputA);
+    new Connection(this.source.output2, this.scalable.inputB);
+    new Connection(this.scalable.output, this.printer.input);
+  }
+}
+
+async function* scalableCases(context: SuiteContext): AsyncGenerator<BenchLine> {
+  for (const clones of [1, 2]) {
+    context.log(`3-cell pipeline through a scalable cell, ${clones} async clone(s), vs the plain pipeline`);
+    const scaled = new ScaledThreeCells(null, "scaled");
+    scaled.printer.print = () => {};
+    scaled.scalable.scaleUp(clones);
+    await scaled.deploy();
+    const plain = await deployedThreeCells();
+    try {
+      const r = await compareInterleaved(() => scaled.pull(), plain.pull, compareOptions(context));
+      yield {
+        suite: SUITE,
+        case: `3-cell pipeline, multiplier in a scalable cell with ${clones} async clone${clones > 1 ? "s" : ""}, vs plain pipeline`,
+        itemsPerSecond: Math.round(r.subjectPerSecond),
+        plainItemsPerSecond: Math.round(r.baselinePerSecond),
+        toPlain: round(r.ratio, 3),
+      };
+    } finally {
+      await scaled.undeploy();
+      await plain.pipeline.undeploy();
+    }
+  }
+}
 
 // ---- the suite ---------------------------------------------------------------------------
 
@@ -163,5 +214,6 @@ export const overhead: Suite = {
   async *run(context) {
     yield* pipelineVsChain(context);
     yield* lockCases(context);
+    yield* scalableCases(context);
   },
 };
