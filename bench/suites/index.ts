@@ -7,4 +7,8 @@ import type { Suite } from "../lib/suite.js";
 export const suites: Readonly<Record<string, () => Promise<Suite>>> = {
   overhead: async () => (await import("./overhead.js")).overhead,
   channel: async () => (await import("./channel.js")).channel,
+  scaleup: async () => (await import("./scaleup.js")).scaleup,
+  cpu: async () => (await import("./cpu.js")).cpu,
+  tiny: async () => (await import("./tiny.js")).tiny,
+  transfer: async () => (await import("./transfer.js")).transfer,
 };

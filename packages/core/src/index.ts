@@ -32,6 +32,7 @@ export {
   type CloneMethodName,
   type CloneHandle,
   type CloneRecipe,
+  type ItemResult,
 } from "./scaling/clone-method.js";
 export type { CloneShape, Endpoint } from "./scaling/clone-shape.js";
 export type { CloneCrashEvent } from "./scaling/scaling-strategy.js";

@@ -15,6 +15,12 @@ export interface CloneHandle {
   deploy(): Promise<void>;
   /** One item: input port values in, output port values out. Rejects with the cell's error. */
   run(inputs: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>>;
+  /**
+   * Several items in one go, run one after the other in order (clones across a thread or
+   * process boundary: one message there and one back). Each item succeeds or fails on
+   * its own; the promise rejects only if the clone itself fails (e.g. CloneCrashedError).
+   */
+  runBatch?(inputs: readonly Readonly<Record<string, unknown>>[]): Promise<ItemResult[]>;
   /** New parameter values of the template, applied before the next `run`. */
   applyParameters(parameters: readonly ParameterValue[]): Promise<void>;
   reset(): Promise<void>;
@@ -22,6 +28,9 @@ export interface CloneHandle {
   /** Ends the clone at once, in-flight item and all (threads and processes; async clones cannot). */
   kill?(): Promise<void>;
 }
+
+/** One item's result in a batch: its output port values, or the error its cell threw. */
+export type ItemResult = { readonly outputs: Record<string, unknown> } | { readonly error: unknown };
 
 /** What a clone method gets to build a clone. */
 export interface CloneRecipe {

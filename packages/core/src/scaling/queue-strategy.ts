@@ -32,7 +32,7 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
 
   constructor(private readonly context: ScalableContext) {
     this.queue = new OutputQueue<Slot>(
-      () => context.capacityFor(this.activeManagers()),
+      () => this.capacity(),
       () => context.demandDriven,
     );
   }
@@ -116,7 +116,11 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     if (!this.halted) this.queue.fill(ticket, outcome);
   }
 
-  async cloneCrashed(manager: CloneManager, claim: Claim | null, error: CloneCrashedError): Promise<CloneHandle | null> {
+  async cloneCrashed(
+    manager: CloneManager,
+    claims: readonly Claim[],
+    error: CloneCrashedError,
+  ): Promise<CloneHandle | null> {
     if (this.halted) return null; // killed by `settle` on the way to undeploy or reset: no crash
     const method = manager.handle.method;
     await manager.handle.undeploy().catch(() => undefined);
@@ -130,17 +134,27 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
         await handle.undeploy().catch(() => undefined);
       }
     }
-    this.context.reportCrash({ method, error, replaced: replacement !== null, retried: claim !== null });
+    this.context.reportCrash({ method, error, replaced: replacement !== null, retried: claims.length > 0 });
     if (replacement !== null) return replacement;
     this.forget(manager);
-    if (claim !== null) {
-      this.orphans.push(claim);
-      this.queue.cancelAll(); // managers waiting for room come back and take the orphan first
+    this.adopt(claims);
+    return null;
+  }
+
+  release(manager: CloneManager, claims: readonly Claim[]): void {
+    this.queue.cancel(manager);
+    this.adopt(claims);
+  }
+
+  /** Claims of a manager that is gone: the next free managers run them first. */
+  private adopt(claims: readonly Claim[]): void {
+    if (claims.length > 0) {
+      this.orphans.push(...claims);
+      this.queue.cancelAll(); // managers waiting for room come back and take the orphans first
     }
     if (this.activeManagers() === 0 && !this.queue.headIsFilled) {
       this.queue.failTaker(new InactiveError(this.context.path));
     }
-    return null;
   }
 
   halt(reason: string): void {
@@ -217,6 +231,18 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
   private forget(manager: CloneManager): void {
     const index = this.managers.indexOf(manager);
     if (index >= 0) this.managers.splice(index, 1);
+  }
+
+  /** The queue's capacity for the active managers and the items they may hold at once (one each without batching). */
+  private capacity(): number {
+    let active = 0;
+    let windows = 0;
+    for (const m of this.managers) {
+      if (m.isStopping) continue;
+      active++;
+      windows += m.windowSize;
+    }
+    return this.context.capacityFor(active, windows);
   }
 
   private activeManagers(): number {

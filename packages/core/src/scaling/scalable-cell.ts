@@ -35,7 +35,11 @@ export type ScalingStrategyName = "queue" | "no-scaling";
  * ```
  */
 export abstract class ScalableCell extends CompositeCell {
-  /** Items that may be in flight or waiting: "auto" grows with the clone count (2 per clone, at least 2). */
+  /**
+   * Items that may be in flight or waiting: "auto" grows with the clone count (2 per
+   * clone, at least 2), and with the batches of thread and process clones whose items
+   * take well under a millisecond (up to 64 more per clone).
+   */
   readonly queueCapacity = new ConfigParameter<number | "auto">(this, "queue_capacity", { defaultValue: "auto" });
   /** "no-scaling" runs one clone inline on each pull: no queue, no concurrency, for debugging. */
   readonly scalingStrategy = new ConfigParameter<ScalingStrategyName>(this, "scaling_strategy", { defaultValue: "queue" });
@@ -206,7 +210,8 @@ export abstract class ScalableCell extends CompositeCell {
       },
       recipe: (): CloneRecipe => ({ shape, innerClass, settings: collectSettings(this.innerCell), transfer }),
       templateParameters: (): ParameterValue[] => [...collectSettings(this.innerCell).parameters],
-      capacityFor: (clones) => (capacity === "auto" ? Math.max(2, 2 * clones) : capacity),
+      // "auto": what the managers hold plus one waiting item per clone; 2 per clone without batching.
+      capacityFor: (clones, windows) => (capacity === "auto" ? Math.max(2, windows + clones) : capacity),
       demandDriven: isOnCycle(this),
       replaceCrashedClones: this.replaceCrashedClones.getValue(),
       stopGraceMs: this.stopGraceMs.getValue(),

@@ -18,8 +18,11 @@ export interface ScalableContext {
   readonly parameterVersion: number;
   recipe(): CloneRecipe;
   templateParameters(): ParameterValue[];
-  /** Outstanding items allowed in the queue, given the number of clones. */
-  capacityFor(clones: number): number;
+  /**
+   * Outstanding items allowed in the queue, given the number of clones and the items
+   * their managers may hold at once (`windows`: one per clone, more for batching clones).
+   */
+  capacityFor(clones: number, windows: number): number;
   /** True when the cell sits on a recurrent cycle: fill on demand only. */
   readonly demandDriven: boolean;
   /** How long undeploy and reset wait for a clone's in-flight item before giving up on it. */

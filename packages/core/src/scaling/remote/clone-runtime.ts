@@ -9,8 +9,8 @@ import { CloneHost } from "../clone-host.js";
 import { applyParameters } from "../clone-settings.js";
 import { CellNotLocatableError, DataCloneError } from "../../errors/runtime-errors.js";
 import { serializeError } from "./errors-across.js";
-import type { CloneReply, CloneRequest } from "./protocol.js";
-import { transferablesOf, uncloneableEntry } from "./transferables.js";
+import type { BatchItemReply, CloneReply, CloneRequest } from "./protocol.js";
+import { transferablesOf, transferablesOfAll, uncloneableEntry } from "./transferables.js";
 
 interface Port {
   send(reply: CloneReply, transfer: ArrayBuffer[]): void;
@@ -39,6 +39,41 @@ let host: CloneHost | null = null;
 let transfer = false;
 const port = currentPort();
 
+/** Runs a batch's items one after the other; each succeeds or fails on its own. */
+async function runBatch(items: readonly Record<string, unknown>[]): Promise<BatchItemReply[]> {
+  const results: BatchItemReply[] = [];
+  for (const inputs of items) {
+    try {
+      results.push({ ok: true, value: await host!.run(inputs) });
+    } catch (error) {
+      results.push({ ok: false, error: serializeError(error) });
+    }
+  }
+  return results;
+}
+
+function replyBatch(request: CloneRequest, results: BatchItemReply[]): void {
+  const values = results.flatMap((r) => (r.ok ? [r.value] : []));
+  try {
+    port.send({ id: request.id, ok: true, results }, transfer ? transferablesOfAll(values) : []);
+  } catch (error) {
+    // Some output cannot cross: fail just those items, naming the port, and send the rest.
+    const checked = results.map((r): BatchItemReply => {
+      if (!r.ok) return r;
+      const bad = uncloneableEntry(r.value);
+      return bad === undefined ? r : { ok: false, error: serializeError(uncloneableOutput(bad, (error as Error).message)) };
+    });
+    const kept = checked.flatMap((r) => (r.ok ? [r.value] : []));
+    port.send({ id: request.id, ok: true, results: checked }, transfer ? transferablesOfAll(kept) : []);
+  }
+}
+
+function uncloneableOutput(port: string, message: string): DataCloneError {
+  return new DataCloneError(
+    `The value of output port "${port}" of a clone of "${host?.path ?? "?"}" cannot be sent to the parent: ${message}`,
+  );
+}
+
 async function handle(request: CloneRequest): Promise<Record<string, unknown> | undefined> {
   switch (request.op) {
     case "deploy": {
@@ -57,6 +92,8 @@ async function handle(request: CloneRequest): Promise<Record<string, unknown> | 
     }
     case "run":
       return host!.run(request.inputs);
+    case "runBatch":
+      return undefined; // answered by replyBatch
     case "parameters":
       applyParameters(host!.clone, request.parameters);
       return undefined;
@@ -75,16 +112,16 @@ function reply(request: CloneRequest, value: Record<string, unknown> | undefined
   try {
     port.send({ id: request.id, ok: true, value }, transfer ? transferablesOf(value) : []);
   } catch (error) {
-    const bad = uncloneableEntry(value);
-    const failure = new DataCloneError(
-      `The value of output port "${bad ?? "?"}" of a clone of "${host?.path ?? "?"}" cannot be sent to the parent: ` +
-        (error as Error).message,
-    );
+    const failure = uncloneableOutput(uncloneableEntry(value) ?? "?", (error as Error).message);
     port.send({ id: request.id, ok: false, error: serializeError(failure) }, []);
   }
 }
 
 port.onRequest((request) => {
+  if (request.op === "runBatch") {
+    runBatch(request.items).then((results) => replyBatch(request, results));
+    return;
+  }
   handle(request).then(
     (value) => reply(request, value),
     (error: unknown) => port.send({ id: request.id, ok: false, error: serializeError(error) }, []),

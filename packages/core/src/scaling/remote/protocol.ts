@@ -6,6 +6,8 @@ import type { CloneShape } from "../clone-shape.js";
 export type CloneRequest =
   | { readonly id: number; readonly op: "deploy"; readonly cell: CellLocation; readonly shape: CloneShape; readonly settings: CloneSettings; readonly transfer: boolean }
   | { readonly id: number; readonly op: "run"; readonly inputs: Record<string, unknown> }
+  /** Several items, run one after the other; answered by one reply with `results`. */
+  | { readonly id: number; readonly op: "runBatch"; readonly items: Record<string, unknown>[] }
   | { readonly id: number; readonly op: "parameters"; readonly parameters: readonly ParameterValue[] }
   | { readonly id: number; readonly op: "reset" }
   | { readonly id: number; readonly op: "undeploy" };
@@ -20,9 +22,20 @@ export interface SerializedError {
   readonly cause?: SerializedError;
 }
 
+/** One item of a batch: its output values, or the error its cell threw. */
+export type BatchItemReply =
+  | { readonly ok: true; readonly value: Record<string, unknown> }
+  | { readonly ok: false; readonly error: SerializedError };
+
 /** Replies from the clone, matched to requests by `id`. */
 export type CloneReply =
-  | { readonly id: number; readonly ok: true; readonly value?: Record<string, unknown> }
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly value?: Record<string, unknown>;
+      /** The answer to a "runBatch" request: one entry per item, in order. */
+      readonly results?: BatchItemReply[];
+    }
   | { readonly id: number; readonly ok: false; readonly error: SerializedError };
 
 /** The clone entry needs to know how to load TypeScript cell modules, if any. */
