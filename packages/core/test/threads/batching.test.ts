@@ -6,7 +6,7 @@
  * mid-batch has the batch's items run again on its replacement, in order.
  *
  * Items are TroubleCell items that do nothing special (x -> 10x, no delay) except the
- * few that ask for trouble, placed after a warm-up long enough for the windows to grow.
+ * few that ask for trouble, which come only once the windows have grown (`arm`).
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { CellPullError, CloneCrashedError, DataCloneError, type CloneCrashEvent } from "@cellflow/core";
@@ -21,12 +21,34 @@ interface Internals {
 }
 const windows = (scalable: unknown) => (scalable as Internals).strategy.managers.map((m) => m.windowSize);
 
-function troubled(troubles: Record<number, Trouble>, extra: Record<number, { callback: () => number }> = {}) {
-  const make = (i: number): TroubleItem => ({ x: i, trouble: troubles[i] ?? { kind: "ok" }, ...extra[i] });
+/**
+ * A scalable TroubleCell fed by a source whose items do nothing special until `arm()`:
+ * from then on, item `base + k` does `troubles[k]` (and carries `callbacks[k]`, a
+ * function no structured clone can carry), where `base` is the first item made after
+ * the call. So the trouble comes once the windows have grown, however long that took.
+ */
+function troubled(troubles: Record<number, Trouble>, callbacks: Record<number, () => number> = {}) {
+  let base = Infinity;
+  const make = (i: number): TroubleItem => {
+    const k = i - base;
+    return { x: i, trouble: troubles[k] ?? { kind: "ok" }, ...(callbacks[k] ? { callback: callbacks[k] } : {}) };
+  };
   const parts = harness(ScalableTrouble, make, ["output"]);
   const crashes: CloneCrashEvent[] = [];
   parts.scalable.events.on("cloneCrashed", (e) => crashes.push(e));
-  return { ...parts, crashes, outputs: () => parts.sinks.output!.values };
+  /** Pulls plain items until a window is above 1 (batching), then arms the troubles; returns `base`. */
+  const arm = async (): Promise<number> => {
+    const deadline = Date.now() + 15_000;
+    let pulled = 0;
+    while (Math.max(...windows(parts.scalable)) <= 1 || pulled < 200) {
+      if (Date.now() > deadline) throw new Error("the windows never grew above 1");
+      await parts.pipeline.pull();
+      pulled++;
+    }
+    base = parts.source.next;
+    return base;
+  };
+  return { ...parts, crashes, arm, outputs: () => parts.sinks.output!.values };
 }
 
 const tens = (n: number, skip: readonly number[] = []) =>
@@ -34,18 +56,14 @@ const tens = (n: number, skip: readonly number[] = []) =>
 
 describe.each(["thread", "process"] as const)('batched "%s" clones', (method) => {
   it("deliver quick items in input order, each exactly once, several per message", async () => {
-    const { pipeline, scalable, source, outputs } = troubled({});
+    const { pipeline, scalable, source, outputs, arm } = troubled({});
     scalable.scaleUp(2, method);
     await pipeline.deploy();
     try {
-      const n = 3000;
-      let widest = 1;
-      for (let i = 0; i < n; i++) {
-        await pipeline.pull();
-        if (i % 100 === 0) widest = Math.max(widest, ...windows(scalable));
-      }
+      await arm(); // pulls until the windows grew: several items per message from then on
+      const n = outputs().length + 2000;
+      while (outputs().length < n) await pipeline.pull();
       expect(outputs()).toEqual(tens(n));
-      expect(widest).toBeGreaterThan(1);
       // Exactly once: the source was pulled for the items delivered plus at most a queue's worth ahead.
       expect(source.pulls).toBeGreaterThanOrEqual(n);
       expect(source.next).toBe(source.pulls);
@@ -55,27 +73,27 @@ describe.each(["thread", "process"] as const)('batched "%s" clones', (method) =>
   });
 
   it("fail only the item whose cell throws, or whose input or output cannot be cloned, mid-batch", async () => {
-    const { pipeline, scalable, crashes, outputs } = troubled(
-      { 1500: { kind: "throw", message: "bad item 1500" }, 1503: { kind: "function-output" } },
-      { 1506: { callback: () => 1506 } },
+    const { pipeline, scalable, crashes, outputs, arm } = troubled(
+      { 300: { kind: "throw", message: "bad item" }, 303: { kind: "function-output" } },
+      { 306: () => 306 },
     );
     scalable.scaleUp(2, method);
     await pipeline.deploy();
     try {
-      const outcomes = await pullOutcomes(pipeline, 1400);
-      expect(Math.max(...windows(scalable))).toBeGreaterThan(1); // the trouble comes in batches
-      outcomes.push(...(await pullOutcomes(pipeline, 600)));
-      const failed = outcomes.flatMap((o, i) => (o === "ok" ? [] : [[i, o] as const]));
-      expect(failed.map(([i, e]) => [i, e.constructor])).toEqual([
-        [1500, CellPullError],
-        [1503, DataCloneError],
-        [1506, DataCloneError],
+      const base = await arm();
+      const before = outputs().length;
+      const outcomes = await pullOutcomes(pipeline, base + 600 - before);
+      const failed = outcomes.flatMap((o, i) => (o === "ok" ? [] : [[before + i - base, o] as const]));
+      expect(failed.map(([k, e]) => [k, e.constructor])).toEqual([
+        [300, CellPullError],
+        [303, DataCloneError],
+        [306, DataCloneError],
       ]);
       expect(failed[0]![1].message).toContain('"p.sc');
-      expect(String((failed[0]![1] as CellPullError).cause)).toContain("bad item 1500");
+      expect(String((failed[0]![1] as CellPullError).cause)).toContain("bad item");
       expect(failed[1]![1].message).toContain('output port "output"');
       expect(failed[2]![1].message).toContain('input port "input"');
-      expect(outputs()).toEqual(tens(2000, [1500, 1503, 1506]));
+      expect(outputs()).toEqual(tens(base + 600, [base + 300, base + 303, base + 306]));
       expect(crashes).toEqual([]);
     } finally {
       await pipeline.undeploy();
@@ -83,18 +101,17 @@ describe.each(["thread", "process"] as const)('batched "%s" clones', (method) =>
   });
 
   it("run the items of a batch whose clone died again on the replacement, in order", async () => {
-    const { pipeline, scalable, crashes, outputs } = troubled({
-      1500: { kind: "uncaught", marker: markerPath(`${method}-batch-uncaught`) },
-      2500: { kind: "exit", marker: markerPath(`${method}-batch-exit`) },
+    const { pipeline, scalable, crashes, outputs, arm } = troubled({
+      300: { kind: "uncaught", marker: markerPath(`${method}-batch-uncaught`) },
+      1000: { kind: "exit", marker: markerPath(`${method}-batch-exit`) },
     });
     scalable.scaleUp(2, method);
     await pipeline.deploy();
     try {
-      const outcomes = await pullOutcomes(pipeline, 1400);
-      expect(Math.max(...windows(scalable))).toBeGreaterThan(1); // the crash comes in a batch
-      outcomes.push(...(await pullOutcomes(pipeline, 1600)));
+      const base = await arm();
+      const outcomes = await pullOutcomes(pipeline, base + 1500 - outputs().length);
       expect(outcomes.filter((o) => o !== "ok")).toEqual([]);
-      expect(outputs()).toEqual(tens(3000));
+      expect(outputs()).toEqual(tens(base + 1500));
       expect(await eventually(() => crashes.length >= 2)).toBe(true);
       expect(crashes).toHaveLength(2);
       for (const e of crashes) {
@@ -108,16 +125,16 @@ describe.each(["thread", "process"] as const)('batched "%s" clones', (method) =>
   });
 
   it("fail only an item that kills every clone it runs on, after 3 crashes; its batch mates get through", async () => {
-    const { pipeline, scalable, crashes, outputs } = troubled({ 1500: { kind: "exit", marker: null } });
+    const { pipeline, scalable, crashes, outputs, arm } = troubled({ 300: { kind: "exit", marker: null } });
     scalable.scaleUp(2, method);
     await pipeline.deploy();
     try {
-      const outcomes = await pullOutcomes(pipeline, 1400);
-      expect(Math.max(...windows(scalable))).toBeGreaterThan(1);
-      outcomes.push(...(await pullOutcomes(pipeline, 600)));
-      const failed = outcomes.flatMap((o, i) => (o === "ok" ? [] : [[i, o] as const]));
-      expect(failed.map(([i, e]) => [i, e.constructor])).toEqual([[1500, CloneCrashedError]]);
-      expect(outputs()).toEqual(tens(2000, [1500]));
+      const base = await arm();
+      const before = outputs().length;
+      const outcomes = await pullOutcomes(pipeline, base + 600 - before);
+      const failed = outcomes.flatMap((o, i) => (o === "ok" ? [] : [[before + i - base, o] as const]));
+      expect(failed.map(([k, e]) => [k, e.constructor])).toEqual([[300, CloneCrashedError]]);
+      expect(outputs()).toEqual(tens(base + 600, [base + 300]));
       expect(await eventually(() => crashes.length >= 3)).toBe(true);
       expect(crashes.map((e) => e.retried)).toEqual([true, true, false]);
       expect(crashes.every((e) => e.replaced)).toBe(true);
