@@ -50,9 +50,9 @@ export const MAX_CRASHES_PER_ITEM = 3;
  * - `pnpm bench tiny` (x+1 through 2 thread clones, ordered): one item per message
  *   26k items/s, 0.41× Piscina at its best (ordered window 16, concurrentTasksPerWorker
  *   16); profiled, the main thread sat half idle waiting for round trips and spent ~30%
- *   in postMessage. Batched: 184k–260k items/s, 2.9–3.5× Piscina over runs.
+ *   in postMessage. Batched: 178k–260k items/s, 2.9–3.5× Piscina over runs.
  * - `pnpm bench transfer` (8 MB Float64Arrays, transferBuffers): one per message 0.59×
- *   a raw transferring postMessage ping-pong; batched (window 8 by the byte cap) 1.8×.
+ *   a raw transferring postMessage ping-pong; batched (window 8 by the byte cap) 1.4–2.0×.
  */
 const BATCH_TARGET_MS = 2;
 const MAX_WINDOW = 256;
@@ -200,13 +200,9 @@ export class CloneManager {
   }
 
   private async runBatch(batch: readonly Claim[]): Promise<void> {
-    const outcomes = await this.process(batch);
+    const crash = await this.process(batch);
     this.inFlight = 0;
-    if (outcomes instanceof CloneCrashedError) {
-      await this.crashed(batch, outcomes);
-    } else {
-      for (let i = 0; i < batch.length; i++) this.source.complete(batch[i]!.ticket, outcomes[i]!);
-    }
+    if (crash !== null) await this.crashed(crash.undone, crash.error);
     this.busy = false;
     this.pokeFeeder();
     this.dispatch();
@@ -242,7 +238,17 @@ export class CloneManager {
     this.retries.unshift(...again);
   }
 
-  private async process(batch: readonly Claim[]): Promise<Outcome[] | CloneCrashedError> {
+  /**
+   * Runs `batch` on the clone and completes each item's ticket as its result comes back.
+   * Returns null, or the crash and the claims it left without a result.
+   */
+  private async process(batch: readonly Claim[]): Promise<{ error: CloneCrashedError; undone: Claim[] } | null> {
+    let done = 0;
+    const deliver = (outcome: (claim: Claim) => Outcome) => {
+      const claim = batch[done++]!;
+      this.inFlight--;
+      this.source.complete(claim.ticket, outcome(claim));
+    };
     try {
       if (this.appliedParameters !== this.context.parameterVersion) {
         const version = this.context.parameterVersion;
@@ -250,23 +256,33 @@ export class CloneManager {
         this.appliedParameters = version;
       }
       const cloneInputs = batch.map((claim) => this.cloneInputsOf(claim.inputs));
-      // Measured before sending: transferred buffers are empty afterwards.
       if (this.handle.runBatch === undefined) {
         // Async clones: one item at a time, nothing to measure.
-        const results: Outcome[] = [];
-        for (let i = 0; i < batch.length; i++) results.push(this.outcomeOf(await this.runOne(cloneInputs[i]!), batch[i]!.inputs));
-        return results;
+        for (const inputs of cloneInputs) {
+          const result = await this.runOne(inputs);
+          deliver((claim) => this.outcomeOf(result, claim.inputs));
+        }
+        return null;
       }
       let bytes = 0;
       for (const inputs of cloneInputs) bytes += payloadBytes(inputs);
       const start = performance.now();
-      const results = batch.length > 1 ? await this.handle.runBatch(cloneInputs) : [await this.runOne(cloneInputs[0]!)];
+      if (batch.length === 1) {
+        const result = await this.runOne(cloneInputs[0]!);
+        deliver((claim) => this.outcomeOf(result, claim.inputs));
+      } else {
+        await this.handle.runBatch(cloneInputs, (results) => {
+          for (const result of results) deliver((claim) => this.outcomeOf(result, claim.inputs));
+          this.pokeFeeder(); // the window has room again
+        });
+      }
       this.adaptWindow(performance.now() - start, batch.length, bytes);
-      return results.map((result, i) => this.outcomeOf(result, batch[i]!.inputs));
+      return null;
     } catch (error) {
-      if (error instanceof CloneCrashedError) return error;
-      const outcome = { error: this.wrap(error) };
-      return batch.map(() => outcome);
+      if (error instanceof CloneCrashedError) return { error, undone: batch.slice(done) };
+      const failure = { error: this.wrap(error) };
+      while (done < batch.length) deliver(() => failure);
+      return null;
     }
   }
 

@@ -17,10 +17,13 @@ export interface CloneHandle {
   run(inputs: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>>;
   /**
    * Several items in one go, run one after the other in order (clones across a thread or
-   * process boundary: one message there and one back). Each item succeeds or fails on
-   * its own; the promise rejects only if the clone itself fails (e.g. CloneCrashedError).
+   * process boundary: one message there, and one back unless the batch runs long).
+   * Results go to `onResults` in item order, in one or more calls, as they come back, so
+   * a slow item does not hold back the ones before it. Each item succeeds or fails on its
+   * own; the promise resolves once every result was handed over, and rejects only if the
+   * clone itself fails (e.g. CloneCrashedError): the results handed over before stand.
    */
-  runBatch?(inputs: readonly Readonly<Record<string, unknown>>[]): Promise<ItemResult[]>;
+  runBatch?(inputs: readonly Readonly<Record<string, unknown>>[], onResults: (results: ItemResult[]) => void): Promise<void>;
   /** New parameter values of the template, applied before the next `run`. */
   applyParameters(parameters: readonly ParameterValue[]): Promise<void>;
   reset(): Promise<void>;

@@ -8,6 +8,7 @@
  * Items are TroubleCell items that do nothing special (x -> 10x, no delay) except the
  * few that ask for trouble, which come only once the windows have grown (`arm`).
  */
+import { existsSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { CellPullError, CloneCrashedError, DataCloneError, type CloneCrashEvent } from "@cellflow/core";
 import { ScalableTrouble, markerPath, removeMarkers, type Trouble, type TroubleItem } from "../fixtures/thread-cells.js";
@@ -17,7 +18,7 @@ afterAll(removeMarkers);
 
 /** The managers' windows (internals): above 1 means several items went per message. */
 interface Internals {
-  strategy: { managers: Array<{ windowSize: number }> };
+  strategy: { managers: Array<{ windowSize: number; handle: { kill(): Promise<void> } }> };
 }
 const windows = (scalable: unknown) => (scalable as Internals).strategy.managers.map((m) => m.windowSize);
 
@@ -139,6 +140,28 @@ describe.each(["thread", "process"] as const)('batched "%s" clones', (method) =>
       expect(crashes.map((e) => e.retried)).toEqual([true, true, false]);
       expect(crashes.every((e) => e.replaced)).toBe(true);
       expect(scalable.cloneCount).toBe(2);
+    } finally {
+      await pipeline.undeploy();
+    }
+  });
+
+  it("hand back the items done before one that hangs, without waiting for it; a kill then reruns it", async () => {
+    const marker = markerPath(`${method}-batch-hang`);
+    const { pipeline, scalable, crashes, outputs, arm } = troubled({ 300: { kind: "hang", marker } });
+    scalable.scaleUp(1, method); // one clone: the hanging item's batch mates are on it too
+    await pipeline.deploy();
+    try {
+      const base = await arm();
+      // Every item before the hanging one comes through, though it shares a batch with some of them.
+      while (outputs().length < base + 300) await pipeline.pull();
+      expect(outputs()).toEqual(tens(base + 300));
+      expect(await eventually(() => existsSync(marker) && readFileSync(marker, "utf8") !== "")).toBe(true);
+      await (scalable as unknown as Internals).strategy.managers[0]!.handle.kill(); // as a supervisor would
+      while (outputs().length < base + 400) await pipeline.pull();
+      expect(outputs()).toEqual(tens(base + 400));
+      expect(await eventually(() => crashes.length >= 1)).toBe(true);
+      expect(crashes).toHaveLength(1);
+      expect(crashes[0]).toMatchObject({ method, replaced: true, retried: true });
     } finally {
       await pipeline.undeploy();
     }

@@ -40,13 +40,16 @@ const runtimeUrl = new URL("./clone-runtime" + extname(import.meta.url), import.
  * message was out as one "runBatch" request, answered by one reply; the clone runs the
  * items one after the other, each succeeding or failing on its own. For tiny items the
  * message, not the item, is the cost: `pnpm bench tiny` (x+1 through 2 thread clones)
- * went from 26k items/s with one item per message to 184k–260k batched (CloneManager has the
+ * went from 26k items/s with one item per message to 178k–260k batched (CloneManager has the
  * figures and the window policy).
  */
 export class ChannelClone implements CloneHandle {
   private channel: Channel | null = null;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (reply: OkReply) => void; reject: (e: unknown) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (reply: OkReply) => void; reject: (e: unknown) => void; partial?: (reply: OkReply) => void }
+  >();
   private deadReason: string | null = null;
   private ready: Promise<void> | null = null;
 
@@ -83,26 +86,30 @@ export class ChannelClone implements CloneHandle {
     return (await this.request({ op: "run", inputs: { ...inputs } }, this.transfer ? transferablesOf(inputs) : [])).value ?? {};
   }
 
-  async runBatch(inputs: readonly Readonly<Record<string, unknown>>[]): Promise<ItemResult[]> {
+  async runBatch(
+    inputs: readonly Readonly<Record<string, unknown>>[],
+    onResults: (results: ItemResult[]) => void,
+  ): Promise<void> {
     const items = inputs.map((values) => ({ ...values }));
+    const hand = (reply: OkReply) =>
+      onResults(reply.results!.map((r) => (r.ok ? { outputs: r.value } : { error: deserializeError(r.error) })));
     let reply: OkReply;
     try {
-      reply = await this.request({ op: "runBatch", items }, this.transfer ? transferablesOfAll(items) : []);
+      reply = await this.request({ op: "runBatch", items }, this.transfer ? transferablesOfAll(items) : [], hand);
     } catch (error) {
       if (!(error instanceof DataCloneError)) throw error;
       // Some input cannot cross: send the items one by one, so only that item fails (naming its port).
-      const results: ItemResult[] = [];
       for (const values of items) {
         try {
-          results.push({ outputs: await this.run(values) });
+          onResults([{ outputs: await this.run(values) }]);
         } catch (itemError) {
           if (itemError instanceof CloneCrashedError) throw itemError;
-          results.push({ error: itemError });
+          onResults([{ error: itemError }]);
         }
       }
-      return results;
+      return;
     }
-    return reply.results!.map((result) => (result.ok ? { outputs: result.value } : { error: deserializeError(result.error) }));
+    hand(reply);
   }
 
   async applyParameters(parameters: readonly ParameterValue[]): Promise<void> {
@@ -132,12 +139,13 @@ export class ChannelClone implements CloneHandle {
     await this.channel?.terminate();
   }
 
-  private request(body: RequestBody, transfer: ArrayBuffer[] = []): Promise<OkReply> {
+  /** Sends a request; `partial` receives the replies that say more follow ("runBatch" running long). */
+  private request(body: RequestBody, transfer: ArrayBuffer[] = [], partial?: (reply: OkReply) => void): Promise<OkReply> {
     this.throwIfDead();
     const id = this.nextId++;
     const request = { ...body, id } as CloneRequest;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, partial === undefined ? { resolve, reject } : { resolve, reject, partial });
       try {
         this.channel!.send(request, transfer);
       } catch (error) {
@@ -156,6 +164,7 @@ export class ChannelClone implements CloneHandle {
   private settle(reply: CloneReply): void {
     const waiter = this.pending.get(reply.id);
     if (waiter === undefined) return;
+    if (reply.ok && reply.partial === true) return waiter.partial?.(reply);
     this.pending.delete(reply.id);
     if (reply.ok) waiter.resolve(reply);
     else waiter.reject(deserializeError(reply.error));

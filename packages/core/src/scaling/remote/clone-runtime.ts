@@ -3,6 +3,7 @@
  * rebuilds the inner cell from its module inside a CloneHost, and answers each request.
  * Loaded by entry.mjs in a worker thread or a child process.
  */
+import { performance } from "node:perf_hooks";
 import { parentPort } from "node:worker_threads";
 import { findRegisteredCell } from "../cell-registry.js";
 import { CloneHost } from "../clone-host.js";
@@ -39,23 +40,46 @@ let host: CloneHost | null = null;
 let transfer = false;
 const port = currentPort();
 
+/**
+ * How long finished results of a batch may wait for the rest of it. A batch is sized to
+ * take about 2 ms; when one runs longer (an item is slow, or waits), what is done goes
+ * back at once in a partial reply, so a slow item never holds back the ones before it.
+ */
+const PARTIAL_REPLY_MS = 5;
+
 /** Runs a batch's items one after the other; each succeeds or fails on its own. */
-async function runBatch(items: readonly Record<string, unknown>[]): Promise<BatchItemReply[]> {
-  const results: BatchItemReply[] = [];
-  for (const inputs of items) {
-    try {
-      results.push({ ok: true, value: await host!.run(inputs) });
-    } catch (error) {
-      results.push({ ok: false, error: serializeError(error) });
+async function runBatch(request: Extract<CloneRequest, { op: "runBatch" }>): Promise<void> {
+  let done: BatchItemReply[] = [];
+  let since = performance.now();
+  const flush = (partial: boolean) => {
+    replyBatch(request, done, partial);
+    done = [];
+    since = performance.now();
+  };
+  // Fires while an item waits (timers, I/O); items that hold the thread are caught between items below.
+  let timer = setTimeout(function flushWhileWaiting() {
+    if (done.length > 0) flush(true);
+    timer = setTimeout(flushWhileWaiting, PARTIAL_REPLY_MS);
+  }, PARTIAL_REPLY_MS);
+  try {
+    for (const inputs of request.items) {
+      if (done.length > 0 && performance.now() - since >= PARTIAL_REPLY_MS) flush(true);
+      try {
+        done.push({ ok: true, value: await host!.run(inputs) });
+      } catch (error) {
+        done.push({ ok: false, error: serializeError(error) });
+      }
     }
+  } finally {
+    clearTimeout(timer);
   }
-  return results;
+  flush(false);
 }
 
-function replyBatch(request: CloneRequest, results: BatchItemReply[]): void {
+function replyBatch(request: CloneRequest, results: BatchItemReply[], partial: boolean): void {
   const values = results.flatMap((r) => (r.ok ? [r.value] : []));
   try {
-    port.send({ id: request.id, ok: true, results }, transfer ? transferablesOfAll(values) : []);
+    port.send({ id: request.id, ok: true, results, ...(partial ? { partial } : {}) }, transfer ? transferablesOfAll(values) : []);
   } catch (error) {
     // Some output cannot cross: fail just those items, naming the port, and send the rest.
     const checked = results.map((r): BatchItemReply => {
@@ -64,7 +88,7 @@ function replyBatch(request: CloneRequest, results: BatchItemReply[]): void {
       return bad === undefined ? r : { ok: false, error: serializeError(uncloneableOutput(bad, (error as Error).message)) };
     });
     const kept = checked.flatMap((r) => (r.ok ? [r.value] : []));
-    port.send({ id: request.id, ok: true, results: checked }, transfer ? transferablesOfAll(kept) : []);
+    port.send({ id: request.id, ok: true, results: checked, ...(partial ? { partial } : {}) }, transfer ? transferablesOfAll(kept) : []);
   }
 }
 
@@ -119,7 +143,8 @@ function reply(request: CloneRequest, value: Record<string, unknown> | undefined
 
 port.onRequest((request) => {
   if (request.op === "runBatch") {
-    runBatch(request.items).then((results) => replyBatch(request, results));
+    // Only a reply that cannot be sent at all ends up here: fail what is left of the batch.
+    runBatch(request).catch((error: unknown) => port.send({ id: request.id, ok: false, error: serializeError(error) }, []));
     return;
   }
   handle(request).then(

@@ -33,8 +33,10 @@ export type CloneReply =
       readonly id: number;
       readonly ok: true;
       readonly value?: Record<string, unknown>;
-      /** The answer to a "runBatch" request: one entry per item, in order. */
+      /** The answer to a "runBatch" request: the next items' results, in order. */
       readonly results?: BatchItemReply[];
+      /** More results of this "runBatch" request follow (the batch runs long; these are done). */
+      readonly partial?: boolean;
     }
   | { readonly id: number; readonly ok: false; readonly error: SerializedError };
 
