@@ -1,7 +1,10 @@
 import { EndOfStreamError } from "../errors/runtime-errors.js";
 import type { MaybePromise } from "../util/maybe-promise.js";
 import { isPromiseLike } from "../util/maybe-promise.js";
-import { forEachInOrder, settleAll } from "../util/sequence.js";
+import { pullEach, settleAll } from "../util/sequence.js";
+import { AbortedError } from "../errors/lifecycle-errors.js";
+import type { AnyIO } from "../io/io.js";
+import type { Cell } from "./cell.js";
 import { CompositeCell } from "./composite-cell.js";
 
 /**
@@ -13,18 +16,58 @@ export class Pipeline extends CompositeCell {
   /** @internal */
   protected pullOnce(): MaybePromise<void> {
     const sinks = this.topology().sinks;
-    const pulled =
-      sinks.length === 1 ? sinks[0]!.pullInternal() : settleAll(sinks.map((sink) => () => sink.pullInternal()));
-    if (this.emitters.length === 0) return pulled; // no output ports to set: no extra hop
-    return isPromiseLike(pulled) ? pulled.then(() => this.setOutputPorts()) : this.setOutputPorts();
+    if (this.emitters.length === 0) {
+      // No output ports to set: no extra hop.
+      return sinks.length === 1 ? sinks[0]!.pullInternal() : settleAll(sinks.map((sink) => () => sink.pullInternal()));
+    }
+    let pulled: MaybePromise<void>;
+    try {
+      pulled = sinks.length === 1 ? pullSink(sinks[0]!) : settleAll(sinks.map((sink) => () => pullSink(sink)));
+    } catch (error) {
+      return this.takeOutputPortsAfter(error);
+    }
+    if (!isPromiseLike(pulled)) return this.setOutputPorts();
+    return pulled.then(
+      () => this.setOutputPorts(),
+      (error: unknown) => this.takeOutputPortsAfter(error),
+    );
   }
 
+  /** Takes every output port's value of this iteration, then sets them all (or none: a failed iteration is one step). */
   private setOutputPorts(): MaybePromise<void> {
-    return forEachInOrder(this.emitters, (port) => {
-      const value = (port as unknown as { inbox: { pull(): MaybePromise<unknown> } }).inbox.pull();
-      if (!isPromiseLike(value)) return port.fanout.set(value);
-      return value.then((v) => port.fanout.set(v));
-    });
+    const values = pullEach(this.emitters, pullPortInbox);
+    if (isPromiseLike(values)) return values.then((v) => this.setPorts(v));
+    this.setPorts(values);
+  }
+
+  private setPorts(values: unknown[]): void {
+    const ports = this.emitters;
+    for (let i = 0; i < ports.length; i++) ports[i]!.fanout.set(values[i]);
+  }
+
+  /**
+   * A sink failed: the output ports still take this iteration's values (an error, for a
+   * port fed by the failed cell), or their connections would stay a step behind the rest
+   * and the next pull would wait for them for good. Then the pull fails with `error`.
+   */
+  private takeOutputPortsAfter(error: unknown): MaybePromise<never> {
+    if (error instanceof AbortedError) throw error;
+    let taken: MaybePromise<unknown>;
+    try {
+      taken = pullEach(this.emitters, pullPortInbox);
+    } catch (portError) {
+      if (portError instanceof AbortedError) throw portError;
+      throw error;
+    }
+    if (!isPromiseLike(taken)) throw error;
+    return taken.then(
+      () => {
+        throw error;
+      },
+      (portError: unknown) => {
+        throw portError instanceof AbortedError ? portError : error;
+      },
+    );
   }
 
   /** A pipeline can serve as many pulls as its most limited sink. */
@@ -53,4 +96,29 @@ export class Pipeline extends CompositeCell {
       yield this.outputValues();
     }
   }
+}
+
+/** An output port's inner value of this iteration (the pipeline's own emitters are output ports). */
+function pullPortInbox(port: AnyIO): MaybePromise<unknown> {
+  return (port as unknown as { inbox: { pull(): MaybePromise<unknown> } }).inbox.pull();
+}
+
+/**
+ * Pulls a sink directly (not through a connection, so no connection records a failure for
+ * it): a failed pull is recorded as a step of the sink's outputs here, so an output port
+ * fed by the sink takes that error once instead of pulling the sink a second time.
+ */
+function pullSink(sink: Cell): MaybePromise<void> {
+  let done: MaybePromise<void>;
+  try {
+    done = sink.pullInternal();
+  } catch (error) {
+    if (!(error instanceof AbortedError)) sink.recordFailure(error);
+    throw error;
+  }
+  if (!isPromiseLike(done)) return;
+  return done.then(undefined, (error: unknown) => {
+    if (!(error instanceof AbortedError)) sink.recordFailure(error);
+    throw error;
+  });
 }

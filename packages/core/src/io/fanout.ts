@@ -105,6 +105,10 @@ export class Fanout<T> {
     this.hasValue = "initialValue" in this.initial;
     this.previous = undefined;
     this.generation = 0;
+    // A failure recorded before the reset belongs to the old stream: once the generation
+    // counts up to the same number again, it must not be taken for a fresh failure.
+    this.failedGeneration = -1;
+    this.failure = undefined;
     for (const c of this.connections) c.taken = c.recurrent ? RECURRENT_START : 0;
   }
 

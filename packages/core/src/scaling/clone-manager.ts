@@ -86,27 +86,54 @@ export class CloneManager {
   private itemBytes = 0;
   private window = 1;
   private wakeFeeder: (() => void) | null = null;
-  private readonly runnerDone: () => void;
-  /** Resolves when the manager has stopped (it never rejects). */
+  private isIdle = false;
+  private readonly markIdle: () => void;
+  /**
+   * Resolves once a stop was asked for and the clone holds no item any more: it may then
+   * be undeployed. The feeder may still be pulling inputs for a claim; that claim goes to
+   * another manager when it arrives, so a scale-down never waits for upstream.
+   */
+  readonly idle: Promise<void>;
+  /** Resolves when the manager has stopped, its feeder included (it never rejects). */
   readonly stopped: Promise<void>;
 
+  /** `claims`: items taken over from clones that are gone, run before anything else. */
   constructor(
     public handle: CloneHandle,
     private readonly context: ScalableContext,
     private readonly source: ClaimSource,
-    firstClaim: Claim | null = null,
+    claims: readonly Claim[] = [],
   ) {
     this.appliedParameters = context.parameterVersion;
-    if (firstClaim !== null) this.retries.push(firstClaim);
-    let runnerDone!: () => void;
-    const ran = new Promise<void>((resolve) => (runnerDone = resolve));
-    this.runnerDone = runnerDone;
-    this.stopped = Promise.all([this.feed(), ran]).then(() => undefined);
-    this.dispatch();
+    let markIdle!: () => void;
+    this.idle = new Promise<void>((resolve) => (markIdle = resolve));
+    this.markIdle = () => {
+      this.isIdle = true;
+      markIdle();
+    };
+    this.stopped = Promise.all([this.feed(), this.idle]).then(() => undefined);
+    this.takeOver(claims);
   }
 
   get isStopping(): boolean {
     return this.stopRequested;
+  }
+
+  /** Items claimed, waiting or in flight. */
+  get load(): number {
+    return this.held;
+  }
+
+  /**
+   * Runs `claims` of a clone that is gone, before this manager's own: items that already
+   * crashed a clone one at a time, the others with its next message. Handed over directly,
+   * so they run even while this manager's feeder waits for upstream.
+   */
+  takeOver(claims: readonly Claim[]): void {
+    if (claims.length === 0) return;
+    for (const claim of claims) (claim.crashes > 0 ? this.retries : this.ready).push(claim);
+    this.ready.sort(byTicket);
+    this.dispatch();
   }
 
   /** Items this manager may hold at once (claimed, waiting or in flight); 1 without batching. */
@@ -117,6 +144,11 @@ export class CloneManager {
   requestStop(): void {
     this.stopRequested = true;
     this.pokeFeeder();
+    this.checkIdle();
+  }
+
+  private checkIdle(): void {
+    if (!this.isIdle && (this.stopRequested || !this.feeding) && !this.busy && this.held === 0) this.markIdle();
   }
 
   private pokeFeeder(): void {
@@ -132,7 +164,7 @@ export class CloneManager {
   /** Claims items while the window has room, until asked to stop or the source says stop. */
   private async feed(): Promise<void> {
     try {
-      while (!this.stopRequested && !this.dropped) {
+      while (!this.stopRequested) {
         if (this.held >= this.window) {
           await new Promise<void>((resolve) => (this.wakeFeeder = resolve));
           continue;
@@ -145,7 +177,8 @@ export class CloneManager {
         }
         if (claim === null) return;
         if (claim === "retry") continue;
-        if (this.dropped) {
+        if (this.stopRequested) {
+          // Asked to stop while the inputs were pulled: another manager runs this item.
           this.source.release(this, [claim]);
           return;
         }
@@ -177,21 +210,21 @@ export class CloneManager {
 
   /**
    * Unless a message is out: sends the claimed items to the clone (a retry alone, else
-   * everything ready as one batch), in ticket order. Once the feeder is done and nothing
-   * is left, the runner is done.
+   * everything ready as one batch), in ticket order. Once nothing is left and a stop was
+   * asked for (or the feeder is done), the manager is idle.
    */
   private dispatch(): Promise<void> | undefined {
     if (this.busy) return undefined;
     let batch: Claim[];
     if (this.dropped) {
-      this.runnerDone();
+      this.checkIdle();
       return undefined;
     }
     if (this.retries.length > 0) batch = [this.retries.shift()!];
     else if (this.ready.length === 1) batch = [this.ready.pop()!];
     else if (this.ready.length > 0) batch = this.ready.splice(0, this.ready.length);
     else {
-      if (!this.feeding) this.runnerDone();
+      this.checkIdle();
       return undefined;
     }
     this.busy = true;
@@ -348,6 +381,10 @@ export class CloneManager {
     const byBytes = this.itemBytes > 0 ? Math.floor(MAX_WINDOW_BYTES / this.itemBytes) : MAX_WINDOW;
     this.window = Math.max(1, Math.min(MAX_WINDOW, byTime, byBytes));
   }
+}
+
+function byTicket(a: Claim, b: Claim): number {
+  return a.ticket - b.ticket;
 }
 
 /** Bytes of the typed arrays and ArrayBuffers among `values` (one level deep). */

@@ -8,7 +8,17 @@ import { CloneManager, type Claim, type ClaimSource, type Outcome } from "./clon
 import { OutputQueue } from "./output-queue.js";
 import { pullInputs, type PortValues, type ScalableContext, type ScalingStrategy } from "./scaling-strategy.js";
 
-type Slot = Outcome;
+/** A queue slot: an item's outcome; `end` marks the slot of an input pull that found the end of the stream. */
+type Slot = Outcome | { readonly error: unknown; readonly end: true };
+
+/** Clones asked for whose deploy has not finished: they count as clones (SPEC 3.10). */
+interface StartingClone {
+  readonly method: string;
+  /** A scale-down took it back before it was running: it is undeployed once deployed. */
+  cancelled: boolean;
+  /** Settles when it is running or gone. */
+  settled: Promise<void>;
+}
 
 /**
  * The normal strategy: one manager per clone, input pulls serialized across managers,
@@ -17,15 +27,29 @@ type Slot = Outcome;
  */
 export class QueueStrategy implements ScalingStrategy, ClaimSource {
   private readonly managers: CloneManager[] = [];
+  private readonly starting: StartingClone[] = [];
   private readonly queue: OutputQueue<Slot>;
-  /** Whose turn it is to reserve a ticket and pull the inputs. */
-  private readonly inputTurn = new Serializer();
-  /** The source reported the end of the stream; no more tickets are reserved. */
+  /** Whose turn it is to reserve a ticket and pull the inputs (new after a reset: a stuck claim stays behind). */
+  private inputTurn = new Serializer();
+  /**
+   * The last input pull found the end of the stream. From then on the queue fills only on
+   * demand, one input pull per pull of the cell, as the unscaled cell would pull its
+   * inputs: so every pull past the end raises EndOfStreamError, and the other consumers
+   * of the same sources stay in step instead of waiting for this cell for good.
+   */
   private ended = false;
+  /** Filled slots that hold an end of stream (no item: `availablePulls` leaves them out). */
+  private endSlots = 0;
+  /** Stopped by `halt`: an undeploy or a reset is coming. */
   private halted = false;
+  /** Undeployed for good: clones that finish starting are undeployed at once. */
+  private finished = false;
+  /** Resolves when a reset is over (or the strategy stopped): work halted meanwhile may go on. */
+  private resumed: Promise<void> = Promise.resolve();
+  private resume: () => void = () => undefined;
   /** Tickets reserved whose inputs are still being pulled: upstream still counts their values. */
   private claiming = 0;
-  /** Items whose clone died and was not replaced: the next free manager runs them first. */
+  /** Items of clones that are gone, while no manager is left to run them: the next manager does. */
   private readonly orphans: Claim[] = [];
   /** Managers whose clone was still busy when undeploy or reset stopped waiting for it. */
   private abandoned = new Set<CloneManager>();
@@ -33,55 +57,82 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
   constructor(private readonly context: ScalableContext) {
     this.queue = new OutputQueue<Slot>(
       () => this.capacity(),
-      () => context.demandDriven,
+      () => context.demandDriven || this.ended,
     );
   }
 
   get cloneCount(): number {
-    return this.activeManagers();
+    return this.activeManagers() + this.liveStarting();
   }
 
   async start(methods: readonly string[]): Promise<void> {
     await this.addClones(methods);
   }
 
-  async addClones(methods: readonly string[]): Promise<void> {
-    const handles = methods.map((m) => cloneMethod(m).create(this.context.recipe()));
-    const deployed = await Promise.allSettled(handles.map((h) => h.deploy()));
-    const failure = deployed.find((d) => d.status === "rejected");
-    if (failure !== undefined) {
-      await Promise.allSettled(handles.map((h, i) => (deployed[i]!.status === "fulfilled" ? h.undeploy() : undefined)));
-      throw failure.reason;
+  addClones(methods: readonly string[]): Promise<void> {
+    const clones: StartingClone[] = methods.map((method) => ({ method, cancelled: false, settled: Promise.resolve() }));
+    this.starting.push(...clones);
+    const started = this.startClones(clones);
+    const settled = started.then(ignore, ignore);
+    for (const clone of clones) clone.settled = settled;
+    return started;
+  }
+
+  private async startClones(clones: readonly StartingClone[]): Promise<void> {
+    try {
+      const handles = clones.map((c) => cloneMethod(c.method).create(this.context.recipe()));
+      const deployed = await Promise.allSettled(handles.map((h) => h.deploy()));
+      const failure = deployed.find((d) => d.status === "rejected");
+      if (failure !== undefined) {
+        await Promise.allSettled(handles.map((h, i) => (deployed[i]!.status === "fulfilled" ? h.undeploy() : undefined)));
+        throw failure.reason;
+      }
+      // Started while a reset runs: join the pipeline once it is over.
+      while (this.halted && !this.finished) await this.resumed;
+      const unwanted: CloneHandle[] = [];
+      clones.forEach((clone, i) => {
+        if (clone.cancelled || this.finished) unwanted.push(handles[i]!);
+        else this.managers.push(this.newManager(handles[i]!));
+      });
+      this.queue.admitReservers();
+      await Promise.allSettled(unwanted.map((h) => h.undeploy()));
+    } finally {
+      for (const clone of clones) this.starting.splice(this.starting.indexOf(clone), 1);
+      this.failTakerIfInactive();
     }
-    if (this.halted) {
-      await Promise.allSettled(handles.map((h) => h.undeploy()));
-      return;
-    }
-    for (const handle of handles) this.managers.push(new CloneManager(handle, this.context, this));
-    this.queue.admitReservers();
   }
 
   async removeClones(count: number): Promise<void> {
-    const leaving = this.managers.filter((m) => !m.isStopping).slice(-count);
+    // A reset rebuilds the managers: scale down the ones it brings back.
+    while (this.halted && !this.finished) await this.resumed;
+    if (this.finished) return;
+    // The newest leave first: clones still starting, then running ones.
+    const cancelled: Promise<void>[] = [];
+    for (let i = this.starting.length - 1; i >= 0 && count > 0; i--) {
+      const clone = this.starting[i]!;
+      if (clone.cancelled) continue;
+      clone.cancelled = true;
+      cancelled.push(clone.settled);
+      count--;
+    }
+    const active = this.managers.filter((m) => !m.isStopping);
+    const leaving = count > 0 ? active.slice(-count) : [];
     for (const manager of leaving) {
       manager.requestStop();
       this.queue.cancel(manager);
     }
-    await Promise.all(leaving.map((m) => m.stopped));
+    await Promise.all(leaving.map((m) => m.idle));
     for (const manager of leaving) this.forget(manager); // a leaving clone that crashed is gone already
-    await Promise.all(leaving.map((m) => m.handle.undeploy()));
-    if (this.activeManagers() === 0 && !this.queue.headIsFilled) {
-      this.queue.failTaker(new InactiveError(this.context.path));
-    }
+    await Promise.all([...leaving.map((m) => m.handle.undeploy()), ...cancelled]);
+    this.failTakerIfInactive();
   }
 
   next(): MaybePromise<PortValues> {
-    if (!this.queue.headIsFilled) {
-      if (this.ended && this.queue.outstanding === 0) throw new EndOfStreamError(this.context.path);
-      if (this.activeManagers() === 0) throw new InactiveError(this.context.path);
+    if (!this.queue.headIsFilled && this.managers.length === 0 && this.liveStarting() === 0) {
+      throw new InactiveError(this.context.path);
     }
     const slot = this.queue.take();
-    return isPromiseLike(slot) ? slot.then(unpack) : unpack(slot);
+    return isPromiseLike(slot) ? slot.then(this.unpack) : this.unpack(slot);
   }
 
   /** Reserve a ticket, then pull the inputs: one manager at a time, so tickets follow input order. */
@@ -90,24 +141,34 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
       if (manager.isStopping || this.halted) return null;
       const orphan = this.orphans.shift();
       if (orphan !== undefined) return orphan;
-      if (this.ended) return null;
       const ticket = await this.queue.reserve(manager);
       if (ticket === null) return manager.isStopping || this.halted ? null : "retry";
       this.claiming++;
+      let inputs: PortValues;
       try {
-        return { ticket, inputs: await pullInputs(this.context.inputPorts), crashes: 0 };
+        inputs = await pullInputs(this.context.inputPorts);
       } catch (error) {
         if (error instanceof AbortedError) return null;
         if (error instanceof EndOfStreamError) {
           this.ended = true;
-          this.queue.fill(ticket, { error });
-          return null;
+          this.endSlots++;
+          this.queue.fill(ticket, { error, end: true });
+        } else {
+          this.queue.fill(ticket, { error }); // surfaces at the pull that takes this ticket
         }
-        this.queue.fill(ticket, { error }); // surfaces at the pull that takes this ticket
         return "retry";
       } finally {
         this.claiming--;
       }
+      this.ended = false; // the inputs delivered again (a source may get more items)
+      const claim: Claim = { ticket, inputs, crashes: 0 };
+      if (this.halted) return null;
+      if (manager.isStopping) {
+        // Scaled down while its inputs were pulled: another clone runs the item.
+        this.adopt([claim]);
+        return null;
+      }
+      return claim;
     });
     return isPromiseLike(claimed) ? claimed : Promise.resolve(claimed);
   }
@@ -146,19 +207,28 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     this.adopt(claims);
   }
 
-  /** Claims of a manager that is gone: the next free managers run them first. */
+  /**
+   * Claims of a manager that is gone go straight to the least loaded manager left, which
+   * runs them even while its own feeder waits for upstream; with none left, to the next
+   * manager that starts.
+   */
   private adopt(claims: readonly Claim[]): void {
     if (claims.length > 0) {
-      this.orphans.push(...claims);
-      this.queue.cancelAll(); // managers waiting for room come back and take the orphans first
+      let heir: CloneManager | undefined;
+      if (!this.halted) {
+        for (const m of this.managers) if (!m.isStopping && (heir === undefined || m.load < heir.load)) heir = m;
+      }
+      if (heir !== undefined) heir.takeOver(claims);
+      else this.orphans.push(...claims);
     }
-    if (this.activeManagers() === 0 && !this.queue.headIsFilled) {
-      this.queue.failTaker(new InactiveError(this.context.path));
-    }
+    this.failTakerIfInactive();
   }
 
   halt(reason: string): void {
-    this.halted = true;
+    if (!this.halted) {
+      this.halted = true;
+      this.resumed = new Promise<void>((resolve) => (this.resume = resolve));
+    }
     for (const manager of this.managers) manager.requestStop();
     this.queue.abort(reason);
     this.inputTurn.abortQueued(reason);
@@ -176,35 +246,65 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     this.queue.clear();
     this.orphans.length = 0; // their tickets belonged to the stream before the reset
     this.ended = false;
-    this.halted = false;
-    const handles = await Promise.all(
-      managers.map(async (m) => {
-        if (!stuck.has(m)) {
-          await m.handle.reset();
-          return m.handle;
-        }
-        // Its item never ended: start over with a fresh clone of the same kind.
-        await m.handle.undeploy().catch(() => undefined);
-        const fresh = cloneMethod(m.handle.method).create(this.context.recipe());
-        await fresh.deploy();
-        return fresh;
-      }),
-    );
-    for (const handle of handles) this.managers.push(new CloneManager(handle, this.context, this));
+    this.endSlots = 0;
+    this.claiming = 0;
+    this.inputTurn = new Serializer();
+    try {
+      const handles = await Promise.all(
+        managers.map(async (m) => {
+          if (!stuck.has(m)) {
+            await m.handle.reset();
+            return m.handle;
+          }
+          // Its item never ended: start over with a fresh clone of the same kind.
+          await m.handle.undeploy().catch(() => undefined);
+          const fresh = cloneMethod(m.handle.method).create(this.context.recipe());
+          await fresh.deploy();
+          return fresh;
+        }),
+      );
+      this.halted = false;
+      for (const handle of handles) this.managers.push(this.newManager(handle));
+    } finally {
+      this.halted = false;
+      this.resume();
+    }
   }
 
   async stop(): Promise<void> {
+    this.finished = true;
+    this.resume();
     const managers = this.managers.splice(0);
     await this.settle(managers);
+    // Clones still starting undeploy themselves once deployed (`finished`).
+    await Promise.all(this.starting.map((c) => c.settled));
     const undeployed = await Promise.allSettled(managers.map((m) => m.handle.undeploy()));
     const failure = undeployed.find((u) => u.status === "rejected");
     if (failure !== undefined) throw failure.reason;
   }
 
   availablePulls(upstream: number): number {
-    // The end-of-stream slot (the last outstanding once the end was found) is no item.
-    const endSlot = this.ended && this.queue.outstanding > 0 ? 1 : 0;
-    return this.queue.outstanding - this.claiming - endSlot + upstream;
+    return this.queue.outstanding - this.claiming - this.endSlots + upstream;
+  }
+
+  private readonly unpack = (slot: Slot): PortValues => {
+    if ("error" in slot) {
+      if ("end" in slot) this.endSlots--;
+      throw slot.error;
+    }
+    return slot.outputs;
+  };
+
+  private newManager(handle: CloneHandle): CloneManager {
+    return new CloneManager(handle, this.context, this, this.orphans.splice(0));
+  }
+
+  /** No clone running or starting can fill the head any more: a pull waiting for it fails. */
+  private failTakerIfInactive(): void {
+    // Leaving managers stay listed until they are idle: the item they finish may be the head.
+    if (this.managers.length === 0 && this.liveStarting() === 0 && !this.queue.headIsFilled) {
+      this.queue.failTaker(new InactiveError(this.context.path));
+    }
   }
 
   /**
@@ -250,9 +350,12 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     for (const m of this.managers) if (!m.isStopping) active++;
     return active;
   }
+
+  private liveStarting(): number {
+    let live = 0;
+    for (const c of this.starting) if (!c.cancelled) live++;
+    return live;
+  }
 }
 
-function unpack(slot: Slot): PortValues {
-  if ("error" in slot) throw slot.error;
-  return slot.outputs;
-}
+function ignore(): void {}

@@ -144,8 +144,15 @@ export abstract class ScalableCell extends CompositeCell {
   override async deployInternal(): Promise<void> {
     const strategy =
       this.scalingStrategy.getValue() === "no-scaling" ? new InlineStrategy(this.context()) : new QueueStrategy(this.context());
-    await strategy.start(this.requestedMethods);
+    // Set first: a scaleUp or scaleDown while the clones start goes to the strategy.
     this.strategy = strategy;
+    try {
+      await strategy.start([...this.requestedMethods]);
+    } catch (error) {
+      this.strategy = null;
+      await strategy.stop().catch(() => undefined);
+      throw error;
+    }
     this.markDeployed();
   }
 

@@ -1,6 +1,7 @@
 import type { CellClass } from "../cells/cell.js";
 import type { InputPort } from "../io/ports.js";
-import type { MaybePromise } from "../util/maybe-promise.js";
+import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
+import { pullEach } from "../util/sequence.js";
 import type { CloneRecipe } from "./clone-method.js";
 import type { ParameterValue } from "./clone-settings.js";
 import type { CloneShape } from "./clone-shape.js";
@@ -68,9 +69,23 @@ export interface ScalingStrategy {
   availablePulls(upstream: number): number;
 }
 
-/** Pulls every input port in order and collects the values. */
-export async function pullInputs(ports: readonly InputPort<unknown>[]): Promise<PortValues> {
-  const values: PortValues = {};
-  for (const port of ports) values[port.name] = await port.inbox.pull();
-  return values;
+/**
+ * Pulls every input port in order and collects the values. A port that fails does not
+ * stop the others: the item's value of every port is used up, as an unscaled cell's
+ * failed pull uses up the values of the inputs it did not get to, so every port stays on
+ * the same item. Throws the first failure (in port order) once all were pulled.
+ */
+export function pullInputs(ports: readonly InputPort<unknown>[]): MaybePromise<PortValues> {
+  const values = pullEach(ports, pullPort);
+  return isPromiseLike(values) ? values.then((v) => byName(ports, v)) : byName(ports, values);
+}
+
+function pullPort(port: InputPort<unknown>): MaybePromise<unknown> {
+  return port.inbox.pull();
+}
+
+function byName(ports: readonly InputPort<unknown>[], values: readonly unknown[]): PortValues {
+  const named: PortValues = {};
+  for (let i = 0; i < ports.length; i++) named[ports[i]!.name] = values[i];
+  return named;
 }

@@ -1,12 +1,5 @@
+import { AbortedError } from "../errors/lifecycle-errors.js";
 import { isPromiseLike, type MaybePromise } from "./maybe-promise.js";
-
-/** Runs `step` for each item in order, staying synchronous until a step returns a promise. */
-export function forEachInOrder<T>(items: readonly T[], step: (item: T) => MaybePromise<void>, from = 0): MaybePromise<void> {
-  for (let i = from; i < items.length; i++) {
-    const done = step(items[i]!);
-    if (isPromiseLike(done)) return done.then(() => forEachInOrder(items, step, i + 1));
-  }
-}
 
 /**
  * Starts every task at once and waits for all of them, so one failing task never leaves
@@ -34,4 +27,45 @@ export function settleAll(tasks: ReadonlyArray<() => MaybePromise<void>>): Maybe
     if (syncFailure !== null) throw syncFailure.error;
     for (const r of results) if (r.status === "rejected") throw r.reason;
   });
+}
+
+/**
+ * Calls `pull` for each item in order, each after the previous settled, and carries on
+ * after a failure: every item is pulled once whatever happens to the others, which keeps
+ * each of their connections in step. Returns every value, or throws the first failure
+ * once all were pulled. An `AbortedError` (undeploy or reset) stops at once: nothing
+ * should start a new pull then. Synchronous while every pull is.
+ */
+export function pullEach<T, V>(items: readonly T[], pull: (item: T) => MaybePromise<V>): MaybePromise<V[]> {
+  const values: V[] = new Array<V>(items.length);
+  let failure: { error: unknown } | null = null;
+  const from = (start: number): MaybePromise<V[]> => {
+    for (let i = start; i < items.length; i++) {
+      let value: MaybePromise<V>;
+      try {
+        value = pull(items[i]!);
+      } catch (error) {
+        if (error instanceof AbortedError) throw error;
+        failure ??= { error };
+        continue;
+      }
+      if (isPromiseLike(value)) {
+        return value.then(
+          (v) => {
+            values[i] = v;
+            return from(i + 1);
+          },
+          (error: unknown) => {
+            if (error instanceof AbortedError) throw error;
+            failure ??= { error };
+            return from(i + 1);
+          },
+        );
+      }
+      values[i] = value;
+    }
+    if (failure !== null) throw failure.error;
+    return values;
+  };
+  return from(0);
 }
