@@ -1,6 +1,7 @@
 import { AlreadyDeployedError, NotDeployableError, NotDeployedError } from "../errors/lifecycle-errors.js";
 import { InvalidCellError, InvalidIOError, InvalidNameError } from "../errors/structure-errors.js";
 import type { Fanout } from "../io/fanout.js";
+import type { AnyConnection } from "../connection/connection.js";
 import type { Inbox } from "../io/inbox.js";
 import type { AnyIO, IOKind } from "../io/io.js";
 import type { Producer } from "../io/producer.js";
@@ -38,6 +39,8 @@ export abstract class Cell implements Producer {
   readonly receivers: ReceivingIO[] = [];
   /** @internal */
   refreshing: Promise<void> | null = null;
+  /** @internal */
+  refreshedBy: AnyConnection | null = null;
   /** @internal */
   readonly takenWaiters = new Waiters();
   /** @internal Runs this cell's pulls one at a time. */
@@ -234,6 +237,7 @@ export abstract class Cell implements Producer {
     this.pullSerializer.abortQueued(reason);
     this.refreshing = null;
     for (const io of this.ios.values()) {
+      (io as Partial<EmittingIO>).fanout?.abortWaits(reason);
       const producer = (io as Partial<EmittingIO>).fanout?.producer;
       if (producer !== undefined && producer !== this) {
         producer.takenWaiters.abortAll(reason);

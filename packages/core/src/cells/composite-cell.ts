@@ -6,7 +6,6 @@ import { describeTopology, type TopologyDescription } from "../topology/descript
 import { resolveTopology, type Topology } from "../topology/topology.js";
 import type { IOKind } from "../io/io.js";
 import { Cell } from "./cell.js";
-import { RECURRENT_START } from "../io/fanout.js";
 
 /** A cell made of child cells joined by connections: the base of `Pipeline` and `ScalableCell`. */
 export abstract class CompositeCell extends Cell {
@@ -57,10 +56,8 @@ export abstract class CompositeCell extends Cell {
   topology(): Topology {
     if (this.topologyCache === null) {
       const topology = resolveTopology(this);
-      for (const c of this.connections) {
-        c.recurrent = topology.recurrent.has(c);
-        if (c.recurrent && c.taken === 0) c.taken = RECURRENT_START;
-      }
+      for (const c of this.connections) c.recurrent = topology.recurrent.has(c);
+      for (const c of this.connections) c.source.fanout.trackRecurrent();
       this.topologyCache = topology;
     }
     return this.topologyCache;

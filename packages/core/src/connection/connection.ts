@@ -38,6 +38,8 @@ export class Connection<T> {
   busy = false;
   /** @internal */
   readonly line = new Waiters();
+  /** @internal Recurrent connections: the steps of the source its consumer has yet to read. */
+  backlog: T[] | undefined = undefined;
 
   constructor(
     readonly source: ConnectionSource<T>,

@@ -3,6 +3,8 @@ import { AbortedError } from "../errors/lifecycle-errors.js";
 import { NoValueError, OutputNotSetError } from "../errors/runtime-errors.js";
 import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
 import type { Producer } from "./producer.js";
+import type { Cell } from "../cells/cell.js";
+import { Waiters } from "../util/waiters.js";
 
 /** Options shared by everything that emits values (outputs and ports). */
 export interface EmitterOptions<T> {
@@ -20,8 +22,6 @@ export interface EmitterOptions<T> {
  */
 export class Fanout<T> {
   private value: T | undefined;
-  /** The value before the last `set`: a recurrent connection that fell one step behind reads it. */
-  private previous: T | undefined;
   private hasValue: boolean;
   /** Bumped by every `set`; connections compare their `taken` against it. */
   generation = 0;
@@ -29,6 +29,10 @@ export class Fanout<T> {
   private failedGeneration = -1;
   private failure: unknown = undefined;
   readonly connections: Connection<T>[] = [];
+  /** The recurrent ones among `connections` (set by the topology). */
+  private recurrentLinks: Connection<T>[] = [];
+  /** Woken by every step, for recurrent connections waiting for the next one. */
+  private steps: Waiters | null = null;
 
   constructor(
     readonly path: string,
@@ -48,10 +52,10 @@ export class Fanout<T> {
   }
 
   set(value: T): void {
-    this.previous = this.value;
     this.value = value;
     this.hasValue = true;
     this.generation++;
+    if (this.recurrentLinks.length > 0) this.stepRecurrent();
   }
 
   /**
@@ -63,6 +67,37 @@ export class Fanout<T> {
     this.generation++;
     this.failedGeneration = this.generation;
     this.failure = error;
+    if (this.recurrentLinks.length > 0) this.stepRecurrent();
+  }
+
+  /** Called by the topology once it decided which connections are recurrent. */
+  trackRecurrent(): void {
+    this.recurrentLinks = this.connections.filter((c) => c.recurrent);
+    for (const c of this.recurrentLinks) c.backlog ??= this.startingBacklog();
+  }
+
+  /** Rejects recurrent pulls waiting for the next step (undeploy or reset). */
+  abortWaits(reason: string): void {
+    this.steps?.abortAll(reason);
+  }
+
+  /**
+   * Each step (a value, or a failure, which leaves the value held) goes to the backlog of
+   * every recurrent connection: the values its consumer has yet to read, one per step.
+   */
+  private stepRecurrent(): void {
+    const held = this.value as T;
+    for (const c of this.recurrentLinks) {
+      const backlog = c.backlog!;
+      backlog.push(held);
+      // A consumer that stopped reading must not grow memory without end: keep the newest.
+      if (backlog.length > MAX_RECURRENT_BACKLOG) backlog.shift();
+    }
+    if (this.steps !== null && this.steps.size > 0) this.steps.wakeAll();
+  }
+
+  private startingBacklog(): T[] {
+    return this.hasInitialValue ? [this.initial.initialValue as T] : [];
   }
 
   get(): T {
@@ -103,13 +138,13 @@ export class Fanout<T> {
   reset(): void {
     this.value = this.initial.initialValue;
     this.hasValue = "initialValue" in this.initial;
-    this.previous = undefined;
     this.generation = 0;
     // A failure recorded before the reset belongs to the old stream: once the generation
     // counts up to the same number again, it must not be taken for a fresh failure.
     this.failedGeneration = -1;
     this.failure = undefined;
-    for (const c of this.connections) c.taken = c.recurrent ? RECURRENT_START : 0;
+    for (const c of this.connections) c.taken = 0;
+    for (const c of this.recurrentLinks) c.backlog = this.startingBacklog();
   }
 
   /** Hands the current value to `connection`, straight into its target's inbox. */
@@ -123,21 +158,34 @@ export class Fanout<T> {
   }
 
   /**
-   * A recurrent connection never waits or pulls: it reads the value one step after the
-   * one it took last. On a cycle its consumer runs before the output's cell, so that is
-   * the current value; on a connection marked recurrent that closes no cycle, the
-   * output's cell ran first this iteration, so it is the previous value (the initial
-   * value counts as step 0).
+   * A recurrent connection never pulls: it delivers the value its output held at the end
+   * of the previous iteration, i.e. one step per read, oldest first (the initial value is
+   * step 0; a failed step repeats the value held before). On a cycle its consumer runs
+   * before the output's cell, so that is the latest step; on a connection marked
+   * recurrent that closes no cycle, the output's cell ran first, so it is the one before.
+   *
+   * When its consumer runs ahead (pulled early by a scalable cell's eager input pulls),
+   * the step it needs is not made yet: the read waits for the output's next step. Only a
+   * consumer pulled from within the output's own pull (a batching cell on the cycle reads
+   * it several times per step) gets the current value again instead: waiting would wait
+   * for itself.
    */
-  private takeRecurrent(connection: Connection<T>): T {
+  private takeRecurrent(connection: Connection<T>): MaybePromise<T> {
     if (!this.hasValue) {
       throw new NoValueError(`Recurrent connection ${connection.description} found no value: give "${this.path}" an initialValue.`);
     }
-    const behind = connection.taken + 1 < this.generation;
-    connection.taken = behind ? this.generation - 1 : this.generation;
-    const value = (behind ? this.previous : this.value) as T;
+    const backlog = connection.backlog;
+    let value: T;
+    if (backlog !== undefined && backlog.length > 0) value = backlog.shift() as T;
+    else if (backlog === undefined || pulledWithin(connection, this.producer)) value = this.value as T;
+    else return this.nextStepFor(connection);
     connection.target.inbox.receive(value);
     return value;
+  }
+
+  private async nextStepFor(connection: Connection<T>): Promise<T> {
+    await (this.steps ??= new Waiters()).wait();
+    return this.takeRecurrent(connection);
   }
 
   private takeFailure(): never {
@@ -192,12 +240,17 @@ export class Fanout<T> {
   private refreshAndTake(connection: Connection<T>, ownsTurn: boolean): MaybePromise<T> {
     const producer = this.producer;
     let produced: MaybePromise<void>;
+    producer.refreshedBy = connection;
     try {
       produced = producer.produce();
     } catch (error) {
+      producer.refreshedBy = null;
       return this.takeFailed(producer, connection, error);
     }
-    if (!isPromiseLike(produced)) return this.takeProduced(connection);
+    if (!isPromiseLike(produced)) {
+      producer.refreshedBy = null;
+      return this.takeProduced(connection);
+    }
     producer.refreshing = produced;
     if (!ownsTurn) connection.busy = true;
     return produced.then(
@@ -225,8 +278,33 @@ export class Fanout<T> {
 
 function ignore(): void {}
 
-/** A recurrent connection starts before step 0, so its first take is the initial value. */
-export const RECURRENT_START = -1;
+/** The most steps a recurrent connection keeps for a consumer that does not read them. */
+const MAX_RECURRENT_BACKLOG = 1024;
+
+/**
+ * Whether the consumer of `connection` is being pulled, through a chain of refreshes,
+ * by `producer` (or a cell inside it): the refresh that runs the consumer then serves the
+ * producer's own pull.
+ */
+function pulledWithin(connection: AnyConnection, producer: Producer): boolean {
+  const target = connection.target;
+  let node: Producer | null = target.kind === "inputPort" ? (target as unknown as Producer) : target.cell;
+  for (let depth = 0; node !== null && depth < 10_000; depth++) {
+    if (isWithin(node, producer)) return true;
+    const by: AnyConnection | null = node.refreshedBy;
+    if (by === null) return false;
+    const next: AnyConnection["target"] = by.target;
+    node = next.kind === "inputPort" ? (next as unknown as Producer) : next.cell;
+  }
+  return false;
+}
+
+function isWithin(node: Producer, producer: Producer): boolean {
+  if (node === producer) return true;
+  const cell = (node as { cell?: Cell }).cell ?? (node as Cell);
+  for (let c: Cell | null = cell; c !== null; c = c.parent) if (c === producer) return true;
+  return false;
+}
 
 /** Hands the connection's turn to the next pull waiting in line, or frees it. */
 function passTurn(connection: AnyConnection): void {
@@ -240,5 +318,8 @@ function passTurn(connection: AnyConnection): void {
  * replaced meanwhile is left alone.
  */
 function endRefresh(producer: Producer, produced: Promise<void>): void {
-  if (producer.refreshing === produced) producer.refreshing = null;
+  if (producer.refreshing === produced) {
+    producer.refreshing = null;
+    producer.refreshedBy = null;
+  }
 }

@@ -3,6 +3,7 @@ import { Fanout, type EmitterOptions } from "./fanout.js";
 import { Inbox, type ReceiverOptions } from "./inbox.js";
 import { IO } from "./io.js";
 import type { Producer } from "./producer.js";
+import type { AnyConnection } from "../connection/connection.js";
 import { Waiters } from "../util/waiters.js";
 import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
 
@@ -18,6 +19,8 @@ export class InputPort<T> extends IO<T> implements Producer {
   readonly fanout: Fanout<T>;
   /** @internal */
   refreshing: Promise<void> | null = null;
+  /** @internal */
+  refreshedBy: AnyConnection | null = null;
   /** @internal */
   readonly takenWaiters = new Waiters();
 

@@ -1,5 +1,6 @@
 import type { MaybePromise } from "../util/maybe-promise.js";
 import type { Waiters } from "../util/waiters.js";
+import type { AnyConnection } from "../connection/connection.js";
 
 /**
  * Whatever refreshes a group of emitters in one step: a cell refreshes all its outputs
@@ -11,6 +12,8 @@ export interface Producer {
   readonly path: string;
   /** The refresh in progress, shared by every connection that waits for it. */
   refreshing: Promise<void> | null;
+  /** The connection whose pull started the refresh in progress (null: none, or not through a connection). */
+  refreshedBy: AnyConnection | null;
   /** Woken whenever a connection takes a value from one of the group's emitters. */
   readonly takenWaiters: Waiters;
   /** True when every forward connection of every emitter in the group took its value. */
