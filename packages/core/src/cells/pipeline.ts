@@ -5,6 +5,8 @@ import { pullEach, settleAll } from "../util/sequence.js";
 import { AbortedError } from "../errors/lifecycle-errors.js";
 import type { AnyIO } from "../io/io.js";
 import type { Cell } from "./cell.js";
+import type { AnyConnection } from "../connection/connection.js";
+import type { Producer } from "../io/producer.js";
 import { CompositeCell } from "./composite-cell.js";
 
 /**
@@ -72,8 +74,17 @@ export class Pipeline extends CompositeCell {
 
   /** A pipeline can serve as many pulls as its most limited sink. */
   override availablePulls(): number {
-    let available = super.availablePulls();
+    // The sinks see upstream through the input ports, and count what the cells between
+    // hold (a scalable cell's queue): the input ports' own counts would miss those.
+    let available = this.remainingPulls();
     for (const sink of this.topology().sinks) available = Math.min(available, sink.availablePulls());
+    for (const port of this.emitters) {
+      // An output port fed straight from an input port (a skip) depends on nothing else.
+      const incoming = (port as unknown as { inbox: { incoming: AnyConnection | null } }).inbox.incoming;
+      if (incoming !== null && incoming.source.cell === this) {
+        available = Math.min(available, (incoming.source as unknown as Producer).availablePulls());
+      }
+    }
     return available;
   }
 
