@@ -1,4 +1,4 @@
-import { AlreadyDeployedError, NotDeployableError, NotDeployedError } from "../errors/lifecycle-errors.js";
+import { AbortedError, AlreadyDeployedError, NotDeployableError, NotDeployedError } from "../errors/lifecycle-errors.js";
 import { InvalidCellError, InvalidIOError, InvalidNameError } from "../errors/structure-errors.js";
 import type { Fanout } from "../io/fanout.js";
 import type { AnyConnection } from "../connection/connection.js";
@@ -9,7 +9,11 @@ import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
 import { assertValidName } from "../util/names.js";
 import { Serializer } from "../util/serializer.js";
 import { Waiters } from "../util/waiters.js";
+import { withinGrace } from "../util/grace.js";
 import type { CompositeCell } from "./composite-cell.js";
+
+/** How long a reset waits for a cell's pull in progress (its `onPull` may be stuck) before going on. */
+const QUIESCE_GRACE_MS = 2000;
 
 /** A check that explains itself: `ok`, and when not, every reason found. */
 export interface Explained {
@@ -41,6 +45,12 @@ export abstract class Cell implements Producer {
   refreshing: Promise<void> | null = null;
   /** @internal */
   refreshedBy: AnyConnection | null = null;
+  /**
+   * @internal Set by `abortWaits` until the reset or undeploy that asked for it is over:
+   * a pull started meanwhile (a waiter resuming after the abort) fails at once instead
+   * of parking where nothing would wake it, or taking a value of the restarted stream.
+   */
+  haltReason: string | null = null;
   /** @internal */
   readonly takenWaiters = new Waiters();
   /** @internal Runs this cell's pulls one at a time. */
@@ -115,6 +125,7 @@ export abstract class Cell implements Producer {
     if (!this.deployed) {
       throw new NotDeployedError(`Cell "${this.path}" is pulled but not deployed: call deploy() on "${this.root.path}" first.`);
     }
+    if (this.haltReason !== null) throw new AbortedError(this.haltReason);
     return this.pullSerializer.run(this.pullOnce, this);
   }
 
@@ -208,6 +219,7 @@ export abstract class Cell implements Producer {
   /** @internal */
   protected markDeployed(): void {
     this.deployed = true;
+    this.haltReason = null;
   }
 
   /** @internal */
@@ -215,11 +227,18 @@ export abstract class Cell implements Producer {
     this.deployed = false;
   }
 
-  /** @internal After `abortWaits`: resolves once no work the engine started in the background is running. */
-  async quiesceInternal(): Promise<void> {}
+  /**
+   * @internal After `abortWaits`: resolves once no pull of this cell runs any more (a
+   * pull whose `onPull` is still busy would otherwise set its outputs after the reset),
+   * waiting at most QUIESCE_GRACE_MS for one that never ends.
+   */
+  async quiesceInternal(): Promise<void> {
+    if (this.pullSerializer.isBusy) await withinGrace(this.pullSerializer.whenIdle(), QUIESCE_GRACE_MS);
+  }
 
   /** @internal Resets outputs and inputs; subclasses add their own state. */
   async resetInternal(): Promise<void> {
+    this.haltReason = null;
     for (const io of this.ios.values()) {
       (io as Partial<EmittingIO>).fanout?.reset();
       (io as Partial<ReceivingIO>).inbox?.reset();
@@ -233,6 +252,7 @@ export abstract class Cell implements Producer {
 
   /** @internal The waits parked on this cell and its own IO. */
   protected abortOwnWaits(reason: string): void {
+    this.haltReason = reason;
     this.takenWaiters.abortAll(reason);
     this.pullSerializer.abortQueued(reason);
     this.refreshing = null;

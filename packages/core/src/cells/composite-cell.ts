@@ -125,7 +125,7 @@ export abstract class CompositeCell extends Cell {
 
   /** @internal */
   override async quiesceInternal(): Promise<void> {
-    await Promise.all(this.children.map((child) => child.quiesceInternal()));
+    await Promise.all([super.quiesceInternal(), ...this.children.map((child) => child.quiesceInternal())]);
   }
 
   /** @internal */

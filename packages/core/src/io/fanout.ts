@@ -184,6 +184,7 @@ export class Fanout<T> {
   }
 
   private async nextStepFor(connection: Connection<T>): Promise<T> {
+    if (this.producer.haltReason !== null) throw new AbortedError(this.producer.haltReason);
     await (this.steps ??= new Waiters()).wait();
     return this.takeRecurrent(connection);
   }
@@ -212,6 +213,7 @@ export class Fanout<T> {
       const producer = this.producer;
       for (;;) {
         if (connection.taken < this.generation) return this.take(connection);
+        if (producer.haltReason !== null) throw new AbortedError(producer.haltReason);
         if (producer.refreshing !== null) {
           // The refresh may have set the value before it settled, and this connection may
           // have taken it already: look again rather than assume it is fresh now. If the

@@ -21,6 +21,11 @@ export class InputPort<T> extends IO<T> implements Producer {
   refreshing: Promise<void> | null = null;
   /** @internal */
   refreshedBy: AnyConnection | null = null;
+
+  /** @internal */
+  get haltReason(): string | null {
+    return this.cell.haltReason;
+  }
   /** @internal */
   readonly takenWaiters = new Waiters();
 

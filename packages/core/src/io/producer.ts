@@ -12,6 +12,8 @@ export interface Producer {
   readonly path: string;
   /** The refresh in progress, shared by every connection that waits for it. */
   refreshing: Promise<void> | null;
+  /** Set while an undeploy or reset is cutting waits short: nothing may park on the producer then. */
+  readonly haltReason: string | null;
   /** The connection whose pull started the refresh in progress (null: none, or not through a connection). */
   refreshedBy: AnyConnection | null;
   /** Woken whenever a connection takes a value from one of the group's emitters. */

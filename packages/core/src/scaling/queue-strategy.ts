@@ -128,6 +128,7 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
   }
 
   next(): MaybePromise<PortValues> {
+    if (this.halted) throw new AbortedError(`"${this.context.path}" is stopping`);
     if (!this.queue.headIsFilled && this.managers.length === 0 && this.liveStarting() === 0) {
       throw new InactiveError(this.context.path);
     }

@@ -164,13 +164,15 @@ export abstract class ScalableCell extends CompositeCell {
     await strategy?.stop();
   }
 
-  /** @internal The inner cell is a template with nothing running; the clone managers are the background work. */
+  /** @internal The clone managers are the background work; the inner cell is a template that never runs. */
   override async quiesceInternal(): Promise<void> {
-    await this.strategy?.quiesce();
+    await Promise.all([this.strategy?.quiesce(), super.quiesceInternal()]);
   }
 
   /** @internal */
   override async resetInternal(): Promise<void> {
+    // Not CompositeCell's: the inner cell is a template that never ran; its clones reset.
+    this.haltReason = null;
     for (const io of this.ios.values()) {
       (io as { fanout?: { reset(): void } }).fanout?.reset();
       (io as { inbox?: { reset(): void } }).inbox?.reset();

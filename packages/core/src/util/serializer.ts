@@ -23,6 +23,7 @@ export class Serializer {
   private busy = false;
   private queue: Array<() => void> = [];
   private abortReason: string | null = null;
+  private idleWaiters: Array<() => void> | null = null;
   /** True while a task's synchronous part runs, so `finishWith` knows it is called from one. */
   private inTask = false;
   /** The running task declared its end with `finishWith`: that promise's reaction releases. */
@@ -45,6 +46,12 @@ export class Serializer {
 
   get isBusy(): boolean {
     return this.busy;
+  }
+
+  /** Resolves once no task runs or waits (at once when idle). */
+  whenIdle(): Promise<void> {
+    if (!this.busy) return Promise.resolve();
+    return new Promise<void>((resolve) => (this.idleWaiters ??= []).push(resolve));
   }
 
   /** Runs `task` (called with `thisArg`, so callers need not allocate a closure per run). */
@@ -154,6 +161,15 @@ export class Serializer {
   private release(): void {
     const next = this.queue.shift();
     if (next) next();
-    else this.busy = false;
+    else {
+      this.busy = false;
+      if (this.idleWaiters !== null) this.wakeIdleWaiters();
+    }
+  }
+
+  private wakeIdleWaiters(): void {
+    const waiters = this.idleWaiters!;
+    this.idleWaiters = null;
+    for (const resolve of waiters) resolve();
   }
 }
