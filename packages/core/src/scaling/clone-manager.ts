@@ -86,6 +86,8 @@ export class CloneManager {
   private itemBytes = 0;
   private window = 1;
   private wakeFeeder: (() => void) | null = null;
+  /** The clone died while a message was out: if that message's failure did not handle it, `dispatch` does. */
+  private crashNoticed: { readonly handle: CloneHandle; readonly error: CloneCrashedError } | null = null;
   private isIdle = false;
   private readonly markIdle: () => void;
   /**
@@ -112,7 +114,26 @@ export class CloneManager {
       markIdle();
     };
     this.stopped = Promise.all([this.feed(), this.idle]).then(() => undefined);
+    this.watch(handle);
     this.takeOver(claims);
+  }
+
+  /** A clone that dies while no item is out to it is replaced (or dropped) and reported now, not at the next item. */
+  private watch(handle: CloneHandle): void {
+    handle.onCrash?.((error) => {
+      if (handle !== this.handle || this.stopRequested) return;
+      this.crashNoticed = { handle, error };
+      if (!this.busy) this.dispatch();
+    });
+  }
+
+  /** Handles a crash of the clone noticed while it was idle. */
+  private async recoverIdleCrash(error: CloneCrashedError): Promise<void> {
+    this.busy = true;
+    await this.crashed([], error);
+    this.busy = false;
+    this.pokeFeeder();
+    this.dispatch();
   }
 
   get isStopping(): boolean {
@@ -215,6 +236,12 @@ export class CloneManager {
    */
   private dispatch(): Promise<void> | undefined {
     if (this.busy) return undefined;
+    const noticed = this.crashNoticed;
+    if (noticed !== null) {
+      this.crashNoticed = null;
+      // Unless the failure of the message that was out already replaced the clone.
+      if (noticed.handle === this.handle && !this.stopRequested) return this.recoverIdleCrash(noticed.error);
+    }
     let batch: Claim[];
     if (this.dropped) {
       this.checkIdle();
@@ -264,6 +291,7 @@ export class CloneManager {
       return;
     }
     this.handle = replacement;
+    this.watch(replacement);
     this.appliedParameters = this.context.parameterVersion;
     this.itemMs = undefined;
     this.window = 1;

@@ -1,4 +1,5 @@
 import type { CellClass } from "../cells/cell.js";
+import type { CloneCrashedError } from "../errors/runtime-errors.js";
 import { UnknownCloneMethodError } from "../errors/runtime-errors.js";
 import type { CloneSettings, ParameterValue } from "./clone-settings.js";
 import type { CloneShape } from "./clone-shape.js";
@@ -30,6 +31,12 @@ export interface CloneHandle {
   undeploy(): Promise<void>;
   /** Ends the clone at once, in-flight item and all (threads and processes; async clones cannot). */
   kill?(): Promise<void>;
+  /**
+   * Calls `listener` once if the clone dies on its own (not by `undeploy` or `kill`),
+   * whether an item is in flight or not: a clone that dies while idle is noticed at once,
+   * not at the next item sent to it.
+   */
+  onCrash?(listener: (error: CloneCrashedError) => void): void;
 }
 
 /** One item's result in a batch: its output port values, or the error its cell threw. */

@@ -52,6 +52,9 @@ export class ChannelClone implements CloneHandle {
   >();
   private deadReason: string | null = null;
   private ready: Promise<void> | null = null;
+  private crashListener: ((error: CloneCrashedError) => void) | null = null;
+  /** Undeployed or killed on purpose: its end is no crash. */
+  private closing = false;
 
   constructor(
     readonly method: string,
@@ -123,6 +126,7 @@ export class ChannelClone implements CloneHandle {
   async undeploy(): Promise<void> {
     const channel = this.channel;
     if (channel === null) return;
+    this.closing = true;
     if (this.deadReason === null) {
       // A clone stuck in a synchronous loop never answers: don't wait for it forever.
       let timer: NodeJS.Timeout | undefined;
@@ -136,7 +140,12 @@ export class ChannelClone implements CloneHandle {
 
   /** Kills the thread or process at once (crash tests and forced shutdown). */
   async kill(): Promise<void> {
+    this.closing = true;
     await this.channel?.terminate();
+  }
+
+  onCrash(listener: (error: CloneCrashedError) => void): void {
+    this.crashListener = listener;
   }
 
   /** Sends a request; `partial` receives the replies that say more follow ("runBatch" running long). */
@@ -176,6 +185,7 @@ export class ChannelClone implements CloneHandle {
     const error = new CloneCrashedError(this.recipe.shape.scalablePath, this.method, detail);
     for (const waiter of this.pending.values()) waiter.reject(error);
     this.pending.clear();
+    if (!this.closing) this.crashListener?.(error);
   }
 
   private throwIfDead(): void {
