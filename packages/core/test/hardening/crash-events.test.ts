@@ -1,0 +1,117 @@
+/**
+ * Hardening, case 11 (second part): a thread clone that dies of a top-level throw in a
+ * timer, while busy with an item or while idle, is always reported as a `cloneCrashed`
+ * event (and the pipeline goes on).
+ */
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { CloneCrashedError, Connection, Pipeline, type Cell, type CloneCrashEvent } from "@cellflow/core";
+import { ScalableCrash } from "./fixtures.js";
+import { Collect, NumberSource, pullOutcomes, undeployQuietly, withinDeadline } from "./util.js";
+
+const deployed: Cell[] = [];
+afterEach(async () => {
+  for (const p of deployed.splice(0)) await undeployQuietly(p);
+});
+
+const markers: string[] = [];
+afterAll(() => {
+  for (const path of markers.splice(0)) rmSync(path, { force: true });
+});
+
+/** A marker file unique to this run: the crash happens once per marker, the rerun succeeds. */
+function marker(name: string): string {
+  const path = join(tmpdir(), `cellflow-hardening-${process.pid}-${Date.now()}-${markers.length}-${name}`);
+  markers.push(path);
+  return path;
+}
+
+async function deploy(p: Pipeline): Promise<void> {
+  deployed.push(p);
+  await withinDeadline(p.deploy(), 10_000);
+}
+
+/** source -> scalable CrashCell (thread clones) -> outputs, wheres; the source also feeds `plain` when asked. */
+function build(options: { limit?: number; alsoPlain: boolean }) {
+  const p = new Pipeline(null, "p");
+  const source = new NumberSource(p, "source");
+  if (options.limit !== undefined) source.limit = options.limit;
+  const scalable = new ScalableCrash(p, "sc");
+  scalable.stopGraceMs.setValue(300); // undeploy after a hang need not wait long for a stuck clone
+  const outputs = new Collect(p, "outputs");
+  const wheres = new Collect<string>(p, "wheres");
+  new Connection(source.output, scalable.input);
+  new Connection(scalable.output, outputs.input);
+  new Connection(scalable.where, wheres.input);
+  let plain: Collect | null = null;
+  if (options.alsoPlain) {
+    plain = new Collect(p, "plain");
+    new Connection(source.output, plain.input);
+  }
+  const crashes: CloneCrashEvent[] = [];
+  scalable.events.on("cloneCrashed", (e) => crashes.push(e));
+  /** Resolves at the next cloneCrashed event (bounded by the caller). */
+  const nextCrash = () => new Promise<CloneCrashEvent>((resolve) => scalable.events.once("cloneCrashed", resolve));
+  return { p, source, scalable, outputs, wheres, plain, crashes, nextCrash };
+}
+
+const tens = (n: number) => Array.from({ length: n }, (_, i) => 10 * i);
+
+describe("case 11: a thread clone that dies of a top-level throw in a timer emits cloneCrashed", () => {
+  it("case 11: mid-item (the item never settles): the event comes, and the item runs again", async () => {
+    const { p, scalable, outputs, crashes, nextCrash } = build({ alsoPlain: false });
+    scalable.crash.crashOn.setValue(2);
+    scalable.crash.mode.setValue("uncaught");
+    scalable.crash.marker.setValue(marker("uncaught-mid-item"));
+    void scalable.scaleUp(1, "thread");
+    await deploy(p);
+    const crashed = nextCrash();
+    expect(await pullOutcomes(p, 5, 2_500)).toEqual(["ok", "ok", "ok", "ok", "ok"]);
+    const event = await withinDeadline(crashed, 2_500);
+    expect(event).toMatchObject({ method: "thread", replaced: true, retried: true });
+    expect((event.error as CloneCrashedError).detail).toContain("uncaught at top level on item 2");
+    expect(outputs.values).toEqual(tens(5));
+    expect(crashes).toHaveLength(1);
+  });
+
+  it("case 11: while idle at the end of a finite stream: the event comes without any further pull", async () => {
+    const { p, scalable, outputs, nextCrash } = build({ alsoPlain: false, limit: 3 });
+    scalable.crash.crashOn.setValue(2);
+    scalable.crash.mode.setValue("uncaught-after");
+    scalable.crash.afterMs.setValue(50);
+    scalable.crash.marker.setValue(marker("uncaught-idle-end"));
+    void scalable.scaleUp(1, "thread");
+    await deploy(p);
+    const crashed = nextCrash();
+    expect(await pullOutcomes(p, 3, 2_500)).toEqual(["ok", "ok", "ok"]);
+    expect(outputs.values).toEqual(tens(3));
+    // Item 2 succeeded; 50 ms later its thread throws at top level while it has nothing to do.
+    const event = await withinDeadline(crashed, 2_500);
+    expect(event.method).toBe("thread");
+    expect(event.error).toBeInstanceOf(CloneCrashedError);
+    expect((event.error as CloneCrashedError).detail).toContain("uncaught at top level after item 2");
+    expect(await pullOutcomes(p, 2)).toEqual(["EndOfStreamError", "EndOfStreamError"]);
+  });
+
+  it("case 11: while idle with a full queue: the event comes, and later pulls go on in order", async () => {
+    const { p, scalable, outputs, nextCrash } = build({ alsoPlain: false });
+    scalable.queueCapacity.setValue(2);
+    scalable.crash.crashOn.setValue(1);
+    scalable.crash.mode.setValue("uncaught-after");
+    scalable.crash.afterMs.setValue(50);
+    scalable.crash.marker.setValue(marker("uncaught-idle-full"));
+    void scalable.scaleUp(1, "thread");
+    await deploy(p);
+    const crashed = nextCrash();
+    expect(await pullOutcomes(p, 1, 2_500)).toEqual(["ok"]);
+    // Items 1 and 2 fill the queue (capacity 2); the clone then waits for room, idle, and dies.
+    const event = await withinDeadline(crashed, 2_500);
+    expect(event.method).toBe("thread");
+    expect((event.error as CloneCrashedError).detail).toContain("uncaught at top level after item 1");
+    expect(await pullOutcomes(p, 4, 2_500)).toEqual(["ok", "ok", "ok", "ok"]);
+    expect(outputs.values).toEqual(tens(5));
+    expect(scalable.cloneCount).toBe(1);
+  });
+});
