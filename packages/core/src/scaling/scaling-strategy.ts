@@ -76,6 +76,12 @@ export interface ScalingStrategy {
  * the same item. Throws the first failure (in port order) once all were pulled.
  */
 export function pullInputs(ports: readonly InputPort<unknown>[]): MaybePromise<PortValues> {
+  if (ports.length === 1) {
+    // The common case, on the path of every item: no arrays, no per-port closure.
+    const port = ports[0]!;
+    const value = port.inbox.pull();
+    return isPromiseLike(value) ? value.then((v) => ({ [port.name]: v })) : { [port.name]: value };
+  }
   const values = pullEach(ports, pullPort);
   return isPromiseLike(values) ? values.then((v) => byName(ports, v)) : byName(ports, values);
 }
