@@ -199,7 +199,13 @@ export abstract class Cell implements Producer {
     // Background work (clone managers pulling their inputs) must end before any cell
     // resets, or an input pull still in flight would land in the fresh stream.
     await this.quiesceInternal();
-    await this.resetInternal();
+    try {
+      await this.resetInternal();
+    } finally {
+      // Only once every cell is back at its start: work started earlier (a clone manager
+      // pulling ahead) could read state a later cell has not reset yet.
+      await this.resumeInternal();
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -235,6 +241,9 @@ export abstract class Cell implements Producer {
   async quiesceInternal(): Promise<void> {
     if (this.pullSerializer.isBusy) await withinGrace(this.pullSerializer.whenIdle(), QUIESCE_GRACE_MS);
   }
+
+  /** @internal After `resetInternal` of the whole tree: restarts background work (clone managers). */
+  async resumeInternal(): Promise<void> {}
 
   /** @internal Resets outputs and inputs; subclasses add their own state. */
   async resetInternal(): Promise<void> {

@@ -135,6 +135,11 @@ export abstract class CompositeCell extends Cell {
   }
 
   /** @internal */
+  override async resumeInternal(): Promise<void> {
+    await Promise.all(this.children.map((child) => child.resumeInternal()));
+  }
+
+  /** @internal */
   override abortWaits(reason: string): void {
     super.abortWaits(reason);
     for (const child of this.children) child.abortWaits(reason);

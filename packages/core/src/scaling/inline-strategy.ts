@@ -60,6 +60,8 @@ export class InlineStrategy implements ScalingStrategy {
     await this.clone?.reset();
   }
 
+  resume(): void {}
+
   async stop(): Promise<void> {
     await this.clone?.undeploy();
     this.clone = null;

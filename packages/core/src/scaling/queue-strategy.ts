@@ -46,7 +46,9 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
   private finished = false;
   /** Resolves when a reset is over (or the strategy stopped): work halted meanwhile may go on. */
   private resumed: Promise<void> = Promise.resolve();
-  private resume: () => void = () => undefined;
+  private releaseHalted: () => void = () => undefined;
+  /** Clones reset and waiting for `resume` to get managers again. */
+  private readonly resetHandles: CloneHandle[] = [];
   /** Tickets reserved whose inputs are still being pulled: upstream still counts their values. */
   private claiming = 0;
   /** Items of clones that are gone, while no manager is left to run them: the next manager does. */
@@ -228,7 +230,7 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
   halt(reason: string): void {
     if (!this.halted) {
       this.halted = true;
-      this.resumed = new Promise<void>((resolve) => (this.resume = resolve));
+      this.resumed = new Promise<void>((resolve) => (this.releaseHalted = resolve));
     }
     for (const manager of this.managers) manager.requestStop();
     this.queue.abort(reason);
@@ -250,36 +252,39 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     this.endSlots = 0;
     this.claiming = 0;
     this.inputTurn = new Serializer();
-    try {
-      const handles = await Promise.all(
-        managers.map(async (m) => {
-          if (!stuck.has(m)) {
-            await m.handle.reset();
-            return m.handle;
-          }
-          // Its item never ended: start over with a fresh clone of the same kind.
-          await m.handle.undeploy().catch(() => undefined);
-          const fresh = cloneMethod(m.handle.method).create(this.context.recipe());
-          await fresh.deploy();
-          return fresh;
-        }),
-      );
-      this.halted = false;
-      for (const handle of handles) this.managers.push(this.newManager(handle));
-    } finally {
-      this.halted = false;
-      this.resume();
-    }
+    const handles = await Promise.allSettled(
+      managers.map(async (m) => {
+        if (!stuck.has(m)) {
+          await m.handle.reset();
+          return m.handle;
+        }
+        // Its item never ended: start over with a fresh clone of the same kind.
+        await m.handle.undeploy().catch(() => undefined);
+        const fresh = cloneMethod(m.handle.method).create(this.context.recipe());
+        await fresh.deploy();
+        return fresh;
+      }),
+    );
+    for (const h of handles) if (h.status === "fulfilled") this.resetHandles.push(h.value);
+    const failure = handles.find((h) => h.status === "rejected");
+    if (failure !== undefined) throw failure.reason;
+  }
+
+  resume(): void {
+    this.halted = false;
+    for (const handle of this.resetHandles.splice(0)) this.managers.push(this.newManager(handle));
+    this.releaseHalted();
   }
 
   async stop(): Promise<void> {
     this.finished = true;
-    this.resume();
+    this.releaseHalted();
     const managers = this.managers.splice(0);
     await this.settle(managers);
     // Clones still starting undeploy themselves once deployed (`finished`).
     await Promise.all(this.starting.map((c) => c.settled));
-    const undeployed = await Promise.allSettled(managers.map((m) => m.handle.undeploy()));
+    const handles = [...managers.map((m) => m.handle), ...this.resetHandles.splice(0)];
+    const undeployed = await Promise.allSettled(handles.map((h) => h.undeploy()));
     const failure = undeployed.find((u) => u.status === "rejected");
     if (failure !== undefined) throw failure.reason;
   }

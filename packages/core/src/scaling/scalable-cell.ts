@@ -180,6 +180,11 @@ export abstract class ScalableCell extends CompositeCell {
     await this.strategy?.reset();
   }
 
+  /** @internal */
+  override async resumeInternal(): Promise<void> {
+    this.strategy?.resume();
+  }
+
   /** @internal Halts the managers before any wait is aborted, so none starts a new pull. */
   override abortWaits(reason: string): void {
     this.strategy?.halt(reason);

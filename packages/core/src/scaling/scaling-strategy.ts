@@ -61,8 +61,10 @@ export interface ScalingStrategy {
   halt(reason: string): void;
   /** After `halt`: resolves once no manager runs, so no input pull is in flight. */
   quiesce(): Promise<void>;
-  /** After `halt`: waits for in-flight items, then forgets queued work and restarts. */
+  /** After `halt`: waits for in-flight items, forgets queued work and resets the clones. */
   reset(): Promise<void>;
+  /** After `reset` of every cell: starts work again. */
+  resume(): void;
   /** After `halt`: waits for in-flight items and undeploys every clone. */
   stop(): Promise<void>;
   /** Items this cell can still deliver, counting what its queue holds. */
