@@ -17,7 +17,7 @@ import {
   type CompositeCell,
 } from "@cellflow/core";
 import { ScalableTwice } from "./fixtures.js";
-import { Collect, NumberSource, ScalableDouble, pullOutcomes, settleOf, ticks, undeployQuietly, withinDeadline } from "./util.js";
+import { Collect, DoubleCell, NumberSource, ScalableAdd, ScalableDouble, pullOutcomes, settleOf, ticks, undeployQuietly, withinDeadline } from "./util.js";
 
 const deployed: Cell[] = [];
 afterEach(async () => {
@@ -200,4 +200,47 @@ describe("case 15: reset() while pulls and scaleUp/scaleDown calls are in flight
       expect(scalable.cloneCount).toBe(expectedClones);
     });
   }
+});
+
+describe("reset() with a recurrent cycle of scalable cells read by an eager scalable cell (found by the stress suite)", () => {
+  /** b.output starts at 5: a = b(previous) + source, b = 2 a; `reader` (eager) doubles a. */
+  class ScalableDoubleFrom5 extends ScalableCell {
+    readonly double = new DoubleCell(this, "double");
+    readonly input = new InputPort<number>(this, "input");
+    readonly output = new OutputPort<number>(this, "output", { initialValue: 5 });
+    constructor(parent: CompositeCell | null, name: string) {
+      super(parent, name);
+      new Connection(this.input, this.double.input);
+      new Connection(this.double.output, this.output);
+    }
+  }
+
+  it("starts over with the same values: no manager reads the cycle before every cell is reset", async () => {
+    const p = new Pipeline(null, "p");
+    const source = new NumberSource(p, "source");
+    const a = new ScalableAdd(p, "a");
+    // Declared before b, so it comes before b in the execution order (and in reset order).
+    const reader = new ScalableDouble(p, "reader");
+    const b = new ScalableDoubleFrom5(p, "b");
+    const cycle = new Collect(p, "cycle");
+    const read = new Collect(p, "read");
+    new Connection(b.output, a.a); // recurrent: closes the cycle a -> b
+    new Connection(source.output, a.b);
+    new Connection(a.output, b.input);
+    new Connection(b.output, cycle.input);
+    new Connection(a.output, reader.input);
+    new Connection(reader.output, read.input);
+    void a.scaleUp(2);
+    void b.scaleUp(2);
+    void reader.scaleUp(2); // not on the cycle: fills ahead, so it pulls `a` as soon as it can
+    await deploy(p);
+    // a: 5, 11, 24; b: 10, 22, 48; reader: 10, 22, 48
+    expect(await pullOutcomes(p, 3)).toEqual(["ok", "ok", "ok"]);
+    expect(cycle.values).toEqual([10, 22, 48]);
+    expect(read.values).toEqual([10, 22, 48]);
+    expect(await settleOf(p.reset(), RESET_DEADLINE_MS)).toBe("ok");
+    expect(await pullOutcomes(p, 3)).toEqual(["ok", "ok", "ok"]);
+    expect(cycle.values).toEqual([10, 22, 48]);
+    expect(read.values).toEqual([10, 22, 48]);
+  });
 });
