@@ -68,7 +68,8 @@ export abstract class SingleCell extends Cell {
   private skipUnpulledInputs(): void {
     for (const r of this.receivers) {
       const incoming = r.inbox.incoming;
-      if (incoming === null || incoming.recurrent || (r as Input<unknown>).pulledIn === this.pullSerial) continue;
+      // Recurrent inputs too: each iteration reads one step of them, failed or not.
+      if (incoming === null || (r as Input<unknown>).pulledIn === this.pullSerial) continue;
       try {
         const skipped = r.inbox.pull();
         if (isPromiseLike(skipped)) skipped.then(undefined, () => undefined);
