@@ -137,8 +137,14 @@ export abstract class Cell implements Producer {
     return this.pullInternal();
   }
 
-  /** @internal Producer: a pull failed, so every output records the error as its next step. */
+  /**
+   * @internal A pull failed, so every output records the error as its next step: every
+   * connection leaving the cell then takes that error once, as it would a value. Cells
+   * call it for each failed pull, however they were pulled; a pull cut short by an
+   * undeploy or reset is no step.
+   */
   recordFailure(error: unknown): void {
+    if (error instanceof AbortedError) return;
     for (const e of this.emitters) e.fanout.fail(error);
   }
 

@@ -4,7 +4,6 @@ import { isPromiseLike } from "../util/maybe-promise.js";
 import { pullEach, settleAll } from "../util/sequence.js";
 import { AbortedError } from "../errors/lifecycle-errors.js";
 import type { AnyIO } from "../io/io.js";
-import type { Cell } from "./cell.js";
 import type { AnyConnection } from "../connection/connection.js";
 import type { Producer } from "../io/producer.js";
 import { CompositeCell } from "./composite-cell.js";
@@ -24,7 +23,7 @@ export class Pipeline extends CompositeCell {
     }
     let pulled: MaybePromise<void>;
     try {
-      pulled = sinks.length === 1 ? pullSink(sinks[0]!) : settleAll(sinks.map((sink) => () => pullSink(sink)));
+      pulled = sinks.length === 1 ? sinks[0]!.pullInternal() : settleAll(sinks.map((sink) => () => sink.pullInternal()));
     } catch (error) {
       return this.takeOutputPortsAfter(error);
     }
@@ -37,9 +36,21 @@ export class Pipeline extends CompositeCell {
 
   /** Takes every output port's value of this iteration, then sets them all (or none: a failed iteration is one step). */
   private setOutputPorts(): MaybePromise<void> {
-    const values = pullEach(this.emitters, pullPortInbox);
-    if (isPromiseLike(values)) return values.then((v) => this.setPorts(v));
-    this.setPorts(values);
+    let values: MaybePromise<unknown[]>;
+    try {
+      values = pullEach(this.emitters, pullPortInbox);
+    } catch (error) {
+      this.recordFailure(error);
+      throw error;
+    }
+    if (!isPromiseLike(values)) return this.setPorts(values);
+    return values.then(
+      (v) => this.setPorts(v),
+      (error: unknown) => {
+        this.recordFailure(error);
+        throw error;
+      },
+    );
   }
 
   private setPorts(values: unknown[]): void {
@@ -54,6 +65,7 @@ export class Pipeline extends CompositeCell {
    */
   private takeOutputPortsAfter(error: unknown): MaybePromise<never> {
     if (error instanceof AbortedError) throw error;
+    this.recordFailure(error);
     let taken: MaybePromise<unknown>;
     try {
       taken = pullEach(this.emitters, pullPortInbox);
@@ -112,24 +124,4 @@ export class Pipeline extends CompositeCell {
 /** An output port's inner value of this iteration (the pipeline's own emitters are output ports). */
 function pullPortInbox(port: AnyIO): MaybePromise<unknown> {
   return (port as unknown as { inbox: { pull(): MaybePromise<unknown> } }).inbox.pull();
-}
-
-/**
- * Pulls a sink directly (not through a connection, so no connection records a failure for
- * it): a failed pull is recorded as a step of the sink's outputs here, so an output port
- * fed by the sink takes that error once instead of pulling the sink a second time.
- */
-function pullSink(sink: Cell): MaybePromise<void> {
-  let done: MaybePromise<void>;
-  try {
-    done = sink.pullInternal();
-  } catch (error) {
-    if (!(error instanceof AbortedError)) sink.recordFailure(error);
-    throw error;
-  }
-  if (!isPromiseLike(done)) return;
-  return done.then(undefined, (error: unknown) => {
-    if (!(error instanceof AbortedError)) sink.recordFailure(error);
-    throw error;
-  });
 }

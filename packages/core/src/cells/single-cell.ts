@@ -40,7 +40,11 @@ export abstract class SingleCell extends Cell {
 
   /** @internal */
   protected pullOnce(): MaybePromise<void> {
-    if (this.remainingPulls() <= 0) throw new EndOfStreamError(this.path);
+    if (this.remainingPulls() <= 0) {
+      const end = new EndOfStreamError(this.path);
+      this.recordFailure(end);
+      throw end;
+    }
     this.pullSerial++;
     let done: void | Promise<void>;
     try {
@@ -54,8 +58,11 @@ export abstract class SingleCell extends Cell {
 
   /** Engine errors (end of stream, an upstream cell's failure) pass through; user errors get the path. */
   private pullError(error: unknown): unknown {
-    if (!(error instanceof AbortedError)) this.skipUnpulledInputs();
-    return error instanceof CellflowError ? error : new CellPullError(this.path, error);
+    if (error instanceof AbortedError) return error;
+    this.skipUnpulledInputs();
+    const failure = error instanceof CellflowError ? error : new CellPullError(this.path, error);
+    this.recordFailure(failure);
+    return failure;
   }
 
   /**

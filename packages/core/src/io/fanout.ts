@@ -269,9 +269,14 @@ export class Fanout<T> {
     );
   }
 
-  /** The refresh failed: record it on the whole group (unless it was cut short), then take it. */
-  private takeFailed(producer: Producer, connection: Connection<T>, error: unknown): never {
+  /**
+   * The refresh failed. A producer records its own failed pulls as a step of the whole
+   * group (however it was pulled), so the connection takes that step; a failure before the
+   * pull even started (not deployed, say) is recorded here. One cut short is not a step.
+   */
+  private takeFailed(producer: Producer, connection: Connection<T>, error: unknown): T {
     if (error instanceof AbortedError) throw error;
+    if (connection.taken < this.generation) return this.take(connection);
     producer.recordFailure(error);
     connection.taken = this.generation;
     return this.takeFailure();

@@ -3,6 +3,7 @@ import { Fanout, type EmitterOptions } from "./fanout.js";
 import { Inbox, type ReceiverOptions } from "./inbox.js";
 import { IO } from "./io.js";
 import type { Producer } from "./producer.js";
+import { AbortedError } from "../errors/lifecycle-errors.js";
 import type { AnyConnection } from "../connection/connection.js";
 import { Waiters } from "../util/waiters.js";
 import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
@@ -59,7 +60,7 @@ export class InputPort<T> extends IO<T> implements Producer {
 
   /** @internal */
   recordFailure(error: unknown): void {
-    this.fanout.fail(error);
+    if (!(error instanceof AbortedError)) this.fanout.fail(error);
   }
 
   /** @internal */
@@ -70,12 +71,24 @@ export class InputPort<T> extends IO<T> implements Producer {
 
   /** @internal Takes the next value from outside and offers it to the inner connections. */
   produce(): MaybePromise<void> {
-    const value = this.inbox.pull();
+    let value: MaybePromise<T>;
+    try {
+      value = this.inbox.pull();
+    } catch (error) {
+      this.recordFailure(error);
+      throw error;
+    }
     if (!isPromiseLike(value)) {
       this.fanout.set(value);
       return;
     }
-    return value.then((v) => this.fanout.set(v));
+    return value.then(
+      (v) => this.fanout.set(v),
+      (error: unknown) => {
+        this.recordFailure(error);
+        throw error;
+      },
+    );
   }
 }
 

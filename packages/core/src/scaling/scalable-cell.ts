@@ -1,7 +1,7 @@
 import type { Cell, CellClass } from "../cells/cell.js";
 import { CompositeCell } from "../cells/composite-cell.js";
 import { InvalidCellError } from "../errors/structure-errors.js";
-import { InvalidArgumentError } from "../errors/runtime-errors.js";
+import { InactiveError, InvalidArgumentError } from "../errors/runtime-errors.js";
 import { ConfigParameter } from "../io/parameters.js";
 import type { InputPort } from "../io/ports.js";
 import { isOnCycle } from "../topology/topology.js";
@@ -133,10 +133,13 @@ export abstract class ScalableCell extends CompositeCell {
       // A slot that already holds an error fails the pull asynchronously, like a cell
       // whose work failed: every connection pulling this cell in the same round then
       // sees that one failure, instead of the later ones finding no refresh running and
-      // taking the next slot (which would leave the consumers one item apart).
+      // taking the next slot (which would leave the consumers one item apart). No clone
+      // to run anything (InactiveError) used up no item: a step only for the connections
+      // that pulled (they record it themselves), not for a direct pull.
+      if (!(error instanceof InactiveError)) this.recordFailure(error);
       return Promise.reject(error);
     }
-    if (isPromiseLike(values)) return values.then((v) => this.setOutputs(v));
+    if (isPromiseLike(values)) return values.then((v) => this.setOutputs(v), this.failed);
     this.setOutputs(values);
   }
 
@@ -202,6 +205,11 @@ export abstract class ScalableCell extends CompositeCell {
     const upstream = super.availablePulls();
     return this.strategy === null ? upstream : this.strategy.availablePulls(upstream);
   }
+
+  private readonly failed = (error: unknown): never => {
+    if (!(error instanceof InactiveError)) this.recordFailure(error);
+    throw error;
+  };
 
   private setOutputs(values: PortValues): void {
     for (const port of this.emitters) port.fanout.set(values[port.name]);
