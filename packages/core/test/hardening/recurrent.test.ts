@@ -160,3 +160,73 @@ describe("case 10: a recurrent cycle next to scalable cells that read its values
     });
   }
 });
+
+describe("recurrent connections and failed pulls (found by the stress suite)", () => {
+  /** out = a + previous, where previous comes back over a recurrent connection (initial `start`). */
+  class Accumulate extends SingleCell {
+    readonly a = new Input<number>(this, "a");
+    readonly previous = new Input<number>(this, "previous");
+    readonly output = new Output<number>(this, "output", { initialValue: 0 });
+    protected async onPull(): Promise<void> {
+      const a = await this.a.pull(); // throws before `previous` is read when the source fails
+      this.output.setValue(a + (await this.previous.pull()));
+    }
+  }
+
+  it("a pull that fails before reading its recurrent input still uses up that iteration's step", async () => {
+    const p = new Pipeline(null, "p");
+    const source = new NumberSource(p, "source");
+    source.failOn.add(1);
+    const sum = new Accumulate(p, "sum");
+    const sink = new Collect(p, "sink");
+    new Connection(source.output, sum.a);
+    new Connection(sum.output, sum.previous); // recurrent: closes the self-loop
+    new Connection(sum.output, sink.input);
+    deployed.push(p);
+    await withinDeadline(p.deploy());
+    // 0 + 0; fails (holds 0); 2 + 0; 3 + 2; 4 + 5
+    expect(await pullOutcomes(p, 5)).toEqual(["ok", "CellPullError(p.source)", "ok", "ok", "ok"]);
+    expect(sink.values).toEqual([0, 2, 5, 9]);
+  });
+
+  /** out = a + previous; `previous` is fed by a finite source over a recurrent connection that closes no cycle. */
+  class AddPrevious extends SingleCell {
+    readonly a = new Input<number>(this, "a");
+    readonly previous = new Input<number>(this, "previous");
+    readonly output = new Output<number>(this, "output");
+    protected async onPull(): Promise<void> {
+      const a = await this.a.pull();
+      this.output.setValue(a + (await this.previous.pull()));
+    }
+  }
+
+  /** Emits 0, 1 and ends; its output starts at 100 for the recurrent connection. */
+  class TwoItems extends SingleCell {
+    readonly output = new Output<number>(this, "output", { initialValue: 100 });
+    n = 0;
+    protected async onPull(): Promise<void> {
+      await Promise.resolve();
+      this.output.setValue(this.n++);
+    }
+    protected override remainingPulls(): number {
+      return 2 - this.n;
+    }
+  }
+
+  it("a sink past its end is a step for its recurrent consumers: every later pull raises EndOfStreamError, none hangs", async () => {
+    const p = new Pipeline(null, "p");
+    const finite = new TwoItems(p, "finite"); // a sink: its only connection is recurrent
+    const tens = new NumberSource(p, "tens");
+    tens.scale = 10;
+    const add = new AddPrevious(p, "add");
+    const sink = new Collect(p, "sink");
+    new Connection(tens.output, add.a);
+    new Connection(finite.output, add.previous, { recurrent: true });
+    new Connection(add.output, sink.input);
+    deployed.push(p);
+    await withinDeadline(p.deploy());
+    expect(await pullOutcomes(p, 5)).toEqual(["ok", "ok", "EndOfStreamError", "EndOfStreamError", "EndOfStreamError"]);
+    // previous: 100 (initial), 0, 1, then 1 held through the end-of-stream steps
+    expect(sink.values).toEqual([100, 10, 21, 31, 41]);
+  });
+});
