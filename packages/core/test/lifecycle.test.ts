@@ -61,6 +61,21 @@ class HookedChain extends Pipeline {
 }
 
 describe("deploy() and undeploy()", () => {
+  it("a pull while deploy() still runs (not awaited) says so, and a second deploy() is refused", async () => {
+    const p = new HookedChain(null, "p");
+    const deploying = p.deploy();
+    const early = (await rejectionOf(p.pull())) as NotDeployedError;
+    expect(early).toBeInstanceOf(NotDeployedError);
+    expect(early.message).toMatch(/still deploying: await deploy\(\) before pulling/);
+    expect(await rejectionOf(p.deploy())).toBeInstanceOf(AlreadyDeployedError);
+    await deploying;
+    await p.pull();
+    expect(p.c.output.getValue()).toBe(3);
+    await p.undeploy();
+    // Not deploying any more: the plain message again.
+    expect(((await rejectionOf(p.pull())) as Error).message).toMatch(/not deployed: call deploy\(\)/);
+  });
+
   it("deploy every cell (upstream first, onDeploy acquiring resources) and undeploy in reverse", async () => {
     const p = new HookedChain(null, "p");
     expect(p.isDeployed).toBe(false);

@@ -56,6 +56,8 @@ export abstract class Cell implements Producer {
   /** @internal Runs this cell's pulls one at a time. */
   protected readonly pullSerializer = new Serializer();
   private deployed = false;
+  /** A root's `deploy()` has started and not finished: pulls say so instead of "not deployed". */
+  private deployInProgress = false;
   /** @internal Counts this cell's pulls, so inputs can tell whether they were pulled in the current one. */
   pullSerial = 0;
 
@@ -123,7 +125,12 @@ export abstract class Cell implements Producer {
   /** @internal The pull without promise wrapping; serialized per cell. */
   pullInternal(): MaybePromise<void> {
     if (!this.deployed) {
-      throw new NotDeployedError(`Cell "${this.path}" is pulled but not deployed: call deploy() on "${this.root.path}" first.`);
+      const root = this.root;
+      throw new NotDeployedError(
+        root.deployInProgress
+          ? `Cell "${this.path}" is pulled while "${root.path}" is still deploying: await deploy() before pulling.`
+          : `Cell "${this.path}" is pulled but not deployed: call deploy() on "${root.path}" first.`,
+      );
     }
     if (this.haltReason !== null) throw new AbortedError(this.haltReason);
     return this.pullSerializer.run(this.pullOnce, this);
@@ -185,9 +192,15 @@ export abstract class Cell implements Producer {
     if (this.parent !== null) {
       throw new NotDeployableError(this.path, [`only a root cell (parent null) is deployed; deploy "${this.root.path}" instead`]);
     }
+    if (this.deployInProgress) throw new AlreadyDeployedError(`Cell "${this.path}" is already deploying: await the first deploy().`);
     const deployable = this.isDeployable();
     if (!deployable.ok) throw new NotDeployableError(this.path, deployable.reasons);
-    await this.deployInternal();
+    this.deployInProgress = true;
+    try {
+      await this.deployInternal();
+    } finally {
+      this.deployInProgress = false;
+    }
   }
 
   /** Releases every resource: stops clones, threads and processes, runs every `onUndeploy`. */

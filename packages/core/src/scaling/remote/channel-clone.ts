@@ -67,7 +67,7 @@ export class ChannelClone implements CloneHandle {
   }
 
   async deploy(): Promise<void> {
-    const channel = this.open({ runtimeUrl, useTsx: usesTypeScript(this.recipe) });
+    const channel = this.open({ runtimeUrl, useTsx: usesTypeScript(this.recipe, this.method) });
     this.channel = channel;
     this.ready = new Promise<void>((resolve) => this.pending.set(0, { resolve: () => resolve(), reject: () => resolve() }));
     channel.listen(
@@ -200,7 +200,7 @@ function extname(url: string): string {
 }
 
 /** TypeScript sources (of the engine or of the cells) need tsx's loader in the clone. */
-function usesTypeScript(recipe: CloneRecipe): boolean {
+function usesTypeScript(recipe: CloneRecipe, method: string): boolean {
   if (runtimeUrl.endsWith(".ts")) return true;
-  return /\.[mc]?ts$/.test(locateCell(recipe.innerClass, "thread").moduleUrl);
+  return /\.[mc]?ts$/.test(locateCell(recipe.innerClass, method).moduleUrl);
 }
