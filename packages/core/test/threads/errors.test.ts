@@ -10,8 +10,11 @@ import { harness, pullOutcomes } from "./harness.js";
 
 describe.each(["thread", "process"] as const)('an error thrown in the onPull of a "%s" clone', (method) => {
   it("surfaces at the matching pull as CellPullError with the remote message and stack as cause", async () => {
+    const builtin = { 2: "RangeError", 5: "TypeError" } as const;
     const make = (i: number): TroubleItem =>
-      i === 2 || i === 5 ? { x: i, trouble: { kind: "throw", message: `item ${i} is bad` } } : { x: i, trouble: { kind: "ok" } };
+      i === 2 || i === 5
+        ? { x: i, trouble: { kind: "throw", message: `item ${i} is bad`, builtin: builtin[i] } }
+        : { x: i, trouble: { kind: "ok" } };
     const { pipeline, scalable, sinks } = harness(ScalableTrouble, make, ["output", "where"]);
     scalable.scaleUp(2, method);
     const crashes: CloneCrashEvent[] = [];
@@ -26,7 +29,9 @@ describe.each(["thread", "process"] as const)('an error thrown in the onPull of 
         expect(error.cellPath).toBe("p.sc.trouble");
         expect(error.message).toContain(`item ${i} is bad`);
         const cause = error.cause as Error;
-        expect(cause).toBeInstanceOf(Error);
+        // JavaScript's own error classes keep their class across the boundary, as with async clones.
+        expect(cause).toBeInstanceOf(i === 2 ? RangeError : TypeError);
+        expect(cause.name).toBe(i === 2 ? "RangeError" : "TypeError");
         expect(cause.message).toBe(`item ${i} is bad`);
         // The stack is the remote one: it points into the cell's module, where onPull threw.
         expect(cause.stack).toContain("TroubleCell.onPull");

@@ -1,4 +1,4 @@
-import { CellNotLocatableError, CellPullError, DataCloneError } from "../../errors/runtime-errors.js";
+import { CellNotLocatableError, CellPullError, DataCloneError, EndOfStreamError } from "../../errors/runtime-errors.js";
 import type { SerializedError } from "./protocol.js";
 
 /** Flattens an error (and its causes) into plain data that survives postMessage. */
@@ -9,13 +9,27 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
     name: error.name,
     message: error.message,
     ...(error.stack !== undefined ? { stack: error.stack } : {}),
-    ...(error instanceof CellPullError ? { cellPath: error.cellPath } : {}),
+    ...(error instanceof CellPullError || error instanceof EndOfStreamError ? { cellPath: error.cellPath } : {}),
     ...(cause !== undefined && depth < 4 ? { cause: serializeError(cause, depth + 1) } : {}),
   };
 }
 
-/** Engine errors that keep their class across the boundary (message and remote stack). */
-const typed: Record<string, new (message: string) => Error> = { DataCloneError, CellNotLocatableError };
+/**
+ * Errors that keep their class across the boundary (message and remote stack): the
+ * engine's own, and JavaScript's built-in ones, so `cause instanceof RangeError` holds as
+ * with async clones. Other classes (a cell's own error types) arrive as `Error` with
+ * their `name`, message and stack: a class cannot be sent, only rebuilt from a name.
+ */
+const typed: Record<string, new (message: string) => Error> = {
+  DataCloneError,
+  CellNotLocatableError,
+  RangeError,
+  TypeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
 
 /**
  * Rebuilds a thrown error on the parent's side: a CellPullError stays one (same path,
@@ -27,6 +41,8 @@ export function deserializeError(data: SerializedError): Error {
   if (data.name === "CellPullError" && data.cellPath !== undefined && data.cause !== undefined) {
     return new CellPullError(data.cellPath, deserializeError(data.cause));
   }
+  // A finite stream inside the clone (a pipeline's own source) ends the stream here too.
+  if (data.name === "EndOfStreamError" && data.cellPath !== undefined) return new EndOfStreamError(data.cellPath);
   const Typed = Object.hasOwn(typed, data.name) ? typed[data.name]! : Error;
   const error = new Typed(data.message);
   error.name = data.name;
