@@ -1,4 +1,7 @@
 /** The scale-up examples run and print what the guide says they print. */
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { main as scaleup, theoreticalThroughput } from "../examples/scaleup/main.js";
 import { main as skipConnection } from "../examples/scaling/skip-connection.js";
@@ -6,6 +9,23 @@ import { main as runtimeScaling } from "../examples/scaling/runtime-scaling.js";
 import { main as cpuThreads } from "../examples/scaling/cpu-threads.js";
 
 describe("examples/scaleup", () => {
+  const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+  const cli = (...args: string[]) =>
+    promisify(execFile)(process.execPath, ["--import", "tsx", "examples/scaleup/main.ts", ...args], { cwd: repoRoot, timeout: 20_000 });
+
+  it("--help prints the usage and exits 0; an unknown flag prints it and exits 2, no stack trace", async () => {
+    const help = await cli("--help");
+    expect(help.stdout).toMatch(/^usage: scaleup \[--unit/);
+    expect(help.stderr).toBe("");
+    const bad = (await cli("--bogus").then(
+      () => null,
+      (error: unknown) => error,
+    )) as { code: number; stderr: string } | null;
+    expect(bad?.code).toBe(2);
+    expect(bad?.stderr).toMatch(/Unknown option '--bogus'\nusage: scaleup/);
+    expect(bad?.stderr).not.toMatch(/\bat .*parse_args/);
+  });
+
   it("prints the values in order for 0, 1, 2 and 4 clones and reports throughput per configuration", async () => {
     const lines: string[] = [];
     const results = await scaleup({ unitMs: 10, items: 6, log: (line) => lines.push(line) });

@@ -84,18 +84,30 @@ export async function main(options: ScaleupOptions = {}): Promise<RunResult[]> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({
-    options: {
-      unit: { type: "string", default: String(DEFAULT_UNIT_MS) },
-      items: { type: "string", default: "6" },
-      clones: { type: "string", default: "0,1,2,4" },
-    },
-  });
+  const usage = "usage: scaleup [--unit <ms per unit, > 0>] [--items <n >= 1>] [--clones <list of counts >= 0, e.g. 0,1,2,4>]";
+  let values: { unit?: string; items?: string; clones?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        unit: { type: "string", default: String(DEFAULT_UNIT_MS) },
+        items: { type: "string", default: "6" },
+        clones: { type: "string", default: "0,1,2,4" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
   const unitMs = Number(values.unit);
   const items = Number(values.items);
   const clones = values.clones!.split(",").map(Number);
   if (!(unitMs > 0) || !Number.isInteger(items) || items < 1 || clones.some((c) => !Number.isInteger(c) || c < 0)) {
-    console.error("usage: scaleup [--unit <ms per unit, > 0>] [--items <n >= 1>] [--clones <list of counts >= 0, e.g. 0,1,2,4>]");
+    console.error(usage);
     process.exit(2);
   }
   await main({ unitMs, items, clones });
