@@ -14,6 +14,7 @@ afterAll(removeMarkers);
 
 const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 const exitScript = fileURLToPath(new URL("../fixtures/undeploy-exit-script.ts", import.meta.url));
+const forgetfulScript = fileURLToPath(new URL("../fixtures/forgot-undeploy-script.ts", import.meta.url));
 
 const gone = (pid: number) => !processExists(pid) || isZombie(pid);
 
@@ -69,6 +70,28 @@ describe("undeploy", () => {
     expect(report.crashes).toBe(1);
     expect(report.pids.length).toBeGreaterThanOrEqual(1);
     expect(report.pids.every(gone)).toBe(true);
+  }, 40_000);
+});
+
+describe("a script that forgets undeploy()", () => {
+  it("still exits on its own: idle thread and process clones do not keep Node alive, and the process clone ends too", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", forgetfulScript], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const killer = setTimeout(() => child.kill("SIGKILL"), 25_000); // generous: only a hang reaches it
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.once("exit", (c, s) => resolve([c, s])),
+    );
+    clearTimeout(killer);
+    expect({ code, signal, stderr: code === 0 ? "" : stderr }).toEqual({ code: 0, signal: null, stderr: "" });
+    const report = JSON.parse(stdout.trim().split("\n").at(-1)!) as { threads: number[]; processes: number[]; pids: number[] };
+    expect(report.threads).toEqual([0, 1, 2, 3]);
+    expect(report.processes).toEqual([0, 1, 2, 3]);
+    expect(report.pids).toHaveLength(1);
+    // Its IPC channel closed with the parent: the clone's process ends on its own.
+    expect(await eventually(() => report.pids.every(gone), 5_000)).toBe(true);
   }, 40_000);
 });
 

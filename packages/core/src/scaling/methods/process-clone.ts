@@ -24,8 +24,19 @@ function openProcess(boot: CloneBootData): Channel {
       child.on("exit", (code, signal) => onExit(`child process exited (${signal ?? `code ${code}`})`));
     },
     async terminate() {
+      child.ref(); // an idle clone is unref'd: waiting for its end must keep Node alive
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       await exited;
+    },
+    keepAlive(alive) {
+      // The process handle and its IPC channel each keep the loop alive.
+      if (alive) {
+        child.ref();
+        child.channel?.ref();
+      } else {
+        child.unref();
+        child.channel?.unref();
+      }
     },
   };
 }

@@ -17,7 +17,12 @@ function openThread(boot: CloneBootData): Channel {
       worker.on("exit", (code) => onExit(`worker thread exited with code ${code}`));
     },
     async terminate() {
+      worker.ref(); // an idle clone is unref'd: waiting for its end must keep Node alive
       await worker.terminate();
+    },
+    keepAlive(alive) {
+      if (alive) worker.ref();
+      else worker.unref();
     },
   };
 }

@@ -13,6 +13,12 @@ export interface Channel {
   listen(onReply: (reply: CloneReply) => void, onExit: (detail: string) => void): void;
   /** Ends the thread or process for good. */
   terminate(): Promise<void>;
+  /**
+   * Whether the thread or process keeps the parent's event loop alive. Only while a
+   * request is out: an idle clone must not keep Node running when a script ends without
+   * `undeploy()` (a pending pull still does, through its request).
+   */
+  keepAlive(alive: boolean): void;
 }
 
 export type OpenChannel = (boot: CloneBootData) => Channel;
@@ -154,11 +160,13 @@ export class ChannelClone implements CloneHandle {
     const id = this.nextId++;
     const request = { ...body, id } as CloneRequest;
     return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) this.channel!.keepAlive(true);
       this.pending.set(id, partial === undefined ? { resolve, reject } : { resolve, reject, partial });
       try {
         this.channel!.send(request, transfer);
       } catch (error) {
         this.pending.delete(id);
+        this.releaseIfIdle();
         const bad = request.op === "run" ? uncloneableEntry(request.inputs) : undefined;
         reject(
           new DataCloneError(
@@ -175,8 +183,13 @@ export class ChannelClone implements CloneHandle {
     if (waiter === undefined) return;
     if (reply.ok && reply.partial === true) return waiter.partial?.(reply);
     this.pending.delete(reply.id);
+    this.releaseIfIdle();
     if (reply.ok) waiter.resolve(reply);
     else waiter.reject(deserializeError(reply.error));
+  }
+
+  private releaseIfIdle(): void {
+    if (this.pending.size === 0) this.channel?.keepAlive(false);
   }
 
   private died(detail: string): void {

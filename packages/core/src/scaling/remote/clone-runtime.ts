@@ -27,6 +27,8 @@ function currentPort(): Port {
     };
   }
   if (process.send !== undefined) {
+    // The parent ended without undeploying (or died): nobody is left to serve.
+    process.once("disconnect", () => process.exit(0));
     return {
       // Child processes use the "advanced" (structured clone) IPC serialization; nothing transfers.
       send: (reply) => process.send!(reply),
