@@ -10,6 +10,8 @@ import { assertValidName } from "../util/names.js";
 import { Serializer } from "../util/serializer.js";
 import { Waiters } from "../util/waiters.js";
 import { withinGrace } from "../util/grace.js";
+import { deployIsRecursive } from "../scaling/clone-context.js";
+import { DeployInCloneError } from "../errors/runtime-errors.js";
 import type { CompositeCell } from "./composite-cell.js";
 
 /** How long a reset waits for a cell's pull in progress (its `onPull` may be stuck) before going on. */
@@ -193,6 +195,7 @@ export abstract class Cell implements Producer {
       throw new NotDeployableError(this.path, [`only a root cell (parent null) is deployed; deploy "${this.root.path}" instead`]);
     }
     if (this.deployInProgress) throw new AlreadyDeployedError(`Cell "${this.path}" is already deploying: await the first deploy().`);
+    if (deployIsRecursive(this)) throw new DeployInCloneError(this.path);
     const deployable = this.isDeployable();
     if (!deployable.ok) throw new NotDeployableError(this.path, deployable.reasons);
     this.deployInProgress = true;

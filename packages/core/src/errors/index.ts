@@ -25,4 +25,5 @@ export {
   CellNotLocatableError,
   CloneCrashedError,
   DataCloneError,
+  DeployInCloneError,
 } from "./runtime-errors.js";

@@ -59,3 +59,20 @@ export class CloneCrashedError extends CellflowError {
 
 /** A value cannot cross to or from a thread or process clone (it is not structured-cloneable). */
 export class DataCloneError extends CellflowError {}
+
+/**
+ * A root pipeline was deployed inside a thread or process clone: the module that defines
+ * the clone's cell also runs the program, so every clone would run it again and start
+ * clones of its own. The message names the fix.
+ */
+export class DeployInCloneError extends CellflowError {
+  constructor(readonly cellPath: string) {
+    super(
+      `"${cellPath}" was deployed inside a thread or process clone. The clone imported the module that defines ` +
+        `its cell, and that module also runs the program, so every clone would run it again and start clones of ` +
+        `its own. Run the program's top-level code only when the file is the entry point, e.g. ` +
+        `if (import.meta.url === pathToFileURL(process.argv[1]).href) { ... } (pathToFileURL from "node:url"), ` +
+        `or move the cells and their registerCells line to a module of their own.`,
+    );
+  }
+}

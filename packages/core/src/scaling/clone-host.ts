@@ -6,6 +6,7 @@ import { InvalidCellError } from "../errors/structure-errors.js";
 import { InputPort, OutputPort } from "../io/ports.js";
 import type { MaybePromise } from "../util/maybe-promise.js";
 import { Waiters } from "../util/waiters.js";
+import { markEngineRoot } from "./clone-context.js";
 import type { CloneShape, Endpoint } from "./clone-shape.js";
 import { applyParameters, find, type CloneSettings } from "./clone-settings.js";
 
@@ -25,6 +26,7 @@ export class CloneHost extends Pipeline {
 
   private constructor(shape: CloneShape, innerClass: CellClass) {
     super(null, "clone");
+    markEngineRoot(this);
     this.fullPath = shape.scalablePath;
     for (const name of shape.inputs) this.feeds.push(new FeedPort(this, name));
     for (const name of shape.outputs) new OutputPort<unknown>(this, name);

@@ -7,6 +7,7 @@ import { performance } from "node:perf_hooks";
 import { parentPort } from "node:worker_threads";
 import { findRegisteredCell } from "../cell-registry.js";
 import { CloneHost } from "../clone-host.js";
+import { enterClone } from "../clone-context.js";
 import { applyParameters } from "../clone-settings.js";
 import { CellNotLocatableError, DataCloneError } from "../../errors/runtime-errors.js";
 import { serializeError } from "./errors-across.js";
@@ -38,6 +39,7 @@ function currentPort(): Port {
   throw new Error("clone-runtime must run in a worker thread or a forked child process");
 }
 
+enterClone(); // before any cell module is imported: see clone-context.ts
 let host: CloneHost | null = null;
 let transfer = false;
 const port = currentPort();

@@ -1,4 +1,4 @@
-import { CellNotLocatableError, CellPullError, DataCloneError, EndOfStreamError } from "../../errors/runtime-errors.js";
+import { CellNotLocatableError, CellPullError, DataCloneError, DeployInCloneError, EndOfStreamError } from "../../errors/runtime-errors.js";
 import type { SerializedError } from "./protocol.js";
 
 /** Flattens an error (and its causes) into plain data that survives postMessage. */
@@ -9,7 +9,9 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
     name: error.name,
     message: error.message,
     ...(error.stack !== undefined ? { stack: error.stack } : {}),
-    ...(error instanceof CellPullError || error instanceof EndOfStreamError ? { cellPath: error.cellPath } : {}),
+    ...(error instanceof CellPullError || error instanceof EndOfStreamError || error instanceof DeployInCloneError
+      ? { cellPath: error.cellPath }
+      : {}),
     ...(cause !== undefined && depth < 4 ? { cause: serializeError(cause, depth + 1) } : {}),
   };
 }
@@ -42,7 +44,18 @@ export function deserializeError(data: SerializedError): Error {
     return new CellPullError(data.cellPath, deserializeError(data.cause));
   }
   // A finite stream inside the clone (a pipeline's own source) ends the stream here too.
-  if (data.name === "EndOfStreamError" && data.cellPath !== undefined) return new EndOfStreamError(data.cellPath);
+  const rebuilt =
+    data.cellPath === undefined
+      ? undefined
+      : data.name === "EndOfStreamError"
+        ? new EndOfStreamError(data.cellPath)
+        : data.name === "DeployInCloneError"
+          ? new DeployInCloneError(data.cellPath)
+          : undefined;
+  if (rebuilt !== undefined) {
+    if (data.stack !== undefined) rebuilt.stack = data.stack; // where it happened, in the clone
+    return rebuilt;
+  }
   const Typed = Object.hasOwn(typed, data.name) ? typed[data.name]! : Error;
   const error = new Typed(data.message);
   error.name = data.name;
