@@ -146,3 +146,25 @@ describe("case 8: scaleUp(1) then scaleDown(1), not awaited, on a deployed cell 
     expect(newest!.seen).toEqual([]);
   });
 });
+
+describe("SPEC 3.10: clones that are starting count", () => {
+  for (const awaited of [false, true]) {
+    it(`a pull right after scaleUp() on a cell deployed with no clones waits for them (${awaited ? "awaited" : "not awaited"})`, async () => {
+      const p = new Pipeline(null, "p");
+      const source = new NumberSource(p, "source");
+      const scalable = new ScalableDouble(p, "scalable");
+      const sink = new Collect(p, "sink");
+      new Connection(source.output, scalable.input);
+      new Connection(scalable.output, sink.input);
+      await deploy(p);
+      expect(await pullOutcomes(p, 1)).toEqual(["InactiveError"]); // nothing running or starting
+      const up = scalable.scaleUp(2);
+      expect(scalable.cloneCount).toBe(2);
+      if (awaited) await up;
+      expect(await pullOutcomes(p, 3)).toEqual(["ok", "ok", "ok"]);
+      expect(await settleOf(up)).toBe("ok");
+      // The failed pull used up no item: the stream starts at its first one.
+      expect(sink.values).toEqual([0, 2, 4]);
+    });
+  }
+});
