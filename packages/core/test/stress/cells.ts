@@ -52,6 +52,8 @@ export class StressSource extends SingleCell {
   readonly step = new ConfigParameter<number>(this, "step", { defaultValue: 1 });
   readonly length = new ConfigParameter<number>(this, "length", { defaultValue: -1 });
   readonly failItems = new ConfigParameter<number[]>(this, "fail_items", { defaultValue: [] });
+  /** > 0: each item takes that many milliseconds (a timer), so cells downstream wait for input. */
+  readonly delayMs = new ConfigParameter<number>(this, "delay_ms", { defaultValue: 0 });
   private next = 0;
 
   configure(p: SourceParams): void {
@@ -72,9 +74,15 @@ export class StressSource extends SingleCell {
     };
   }
 
-  protected onPull(): void {
+  protected onPull(): void | Promise<void> {
     const p = this.params();
     const item = this.next++;
+    const delay = this.delayMs.getValue();
+    if (delay <= 0) return this.emit(p, item);
+    return sleep(delay).then(() => this.emit(p, item));
+  }
+
+  private emit(p: SourceParams, item: number): void {
     if (sourceFails(p, item)) throw new Error(sourceFailMessage(p, item));
     this.output.setValue(sourceValue(p, item));
   }
@@ -300,19 +308,24 @@ function inClone(): boolean {
  * `output = crashOutput(x)`, except that on an input in `crash_items` it ends its own
  * thread or process with `process.exit(1)`, the first time only: a marker file
  * (`marker_prefix` + item) tells the item run again on another clone not to crash again.
- * In the test's own thread (an async clone) it never crashes.
+ * With `crash_when` "item" it exits in the middle of the item; with "idle", 3 ms after
+ * finishing it (the clone then dies between items). In the test's own thread (an async
+ * clone) it never crashes.
  */
 export class CrashCell extends SingleCell {
   readonly input = new Input<number>(this, "input");
   readonly output = new Output<number>(this, "output");
   readonly crashItems = new ConfigParameter<number[]>(this, "crash_items", { defaultValue: [] });
   readonly markerPrefix = new ConfigParameter<string>(this, "marker_prefix", { defaultValue: "" });
+  readonly crashWhen = new ConfigParameter<"item" | "idle">(this, "crash_when", { defaultValue: "item" });
   private items: number[] = [];
   private prefix = "";
+  private when: "item" | "idle" = "item";
 
   protected override onDeploy(): void {
     this.items = this.crashItems.getValue();
     this.prefix = this.markerPrefix.getValue();
+    this.when = this.crashWhen.getValue();
   }
 
   protected async onPull(): Promise<void> {
@@ -322,7 +335,8 @@ export class CrashCell extends SingleCell {
       const marker = `${this.prefix}-${x}`;
       if (!existsSync(marker)) {
         writeFileSync(marker, String(process.pid));
-        process.exit(1);
+        if (this.when === "item") process.exit(1);
+        setTimeout(() => process.exit(1), 3);
       }
     }
     this.output.setValue(crashOutput(x));

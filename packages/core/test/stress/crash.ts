@@ -25,6 +25,10 @@ export interface CrashSpec {
   readonly pulls: readonly boolean[];
   /** A second collector reads the source directly (fan-out to a plain cell and the scalable one). */
   readonly fanOut: boolean;
+  /** Exit in the middle of the item, or 3 ms after it (the clone dies while idle). */
+  readonly when: "item" | "idle";
+  /** Each source item takes 3 ms, so clones wait for their inputs when one dies. */
+  readonly slowSource: boolean;
 }
 
 export function crashArb(o: StressOptions): fc.Arbitrary<CrashSpec> {
@@ -39,6 +43,8 @@ export function crashArb(o: StressOptions): fc.Arbitrary<CrashSpec> {
       queueCapacity: fc.option(fc.integer({ min: 1, max: 2 }), { nil: null }),
       pulls: fc.array(fc.boolean(), { minLength: 4, maxLength: 8 }),
       fanOut: fc.boolean(),
+      when: fc.constantFrom<"item" | "idle">("item", "idle"),
+      slowSource: fc.boolean(),
     })
     .map((raw) => {
       let clones = raw.clones;
@@ -57,9 +63,9 @@ export function crashArb(o: StressOptions): fc.Arbitrary<CrashSpec> {
 
 export function describeCrash(spec: CrashSpec): string {
   return (
-    `  s0 (endless, item i -> 100 + i) -> crash (ScalableCrash, clones [${spec.clones.join(",")}], ` +
+    `  s0 (endless, item i -> 100 + i${spec.slowSource ? ", 3 ms per item" : ""}) -> crash (ScalableCrash, clones [${spec.clones.join(",")}], ` +
     `replaceCrashedClones ${spec.replace}${spec.queueCapacity !== null ? `, queueCapacity ${spec.queueCapacity}` : ""}, ` +
-    `exits on items [${spec.crashItems.join(",")}] once) -> c0${spec.fanOut ? "; s0 -> c1" : ""}\n` +
+    `exits ${spec.when === "item" ? "in the middle of" : "3 ms after"} items [${spec.crashItems.join(",")}] once) -> c0${spec.fanOut ? "; s0 -> c1" : ""}\n` +
     `  actions: ${spec.pulls.map((pair) => (pair ? "pull+pull" : "pull")).join("; ")}; undeploy`
   );
 }
@@ -82,9 +88,11 @@ export async function runCrashCase(spec: CrashSpec, o: StressOptions): Promise<C
   const pipeline = new Pipeline(null, "root");
   const s0 = new StressSource(pipeline, "s0");
   s0.configure(source);
+  if (spec.slowSource) s0.delayMs.setValue(3);
   const crash = new ScalableCrash(pipeline, "crash");
   crash.crash.crashItems.setValue(spec.crashItems.map((i) => sourceValue(source, i)));
   crash.crash.markerPrefix.setValue(prefix);
+  crash.crash.crashWhen.setValue(spec.when);
   crash.replaceCrashedClones.setValue(spec.replace);
   if (spec.queueCapacity !== null) crash.queueCapacity.setValue(spec.queueCapacity);
   for (const method of spec.clones) void crash.scaleUp(1, method);
@@ -134,6 +142,10 @@ export async function runCrashCase(spec: CrashSpec, o: StressOptions): Promise<C
     };
     expect("c0", c0.records, (i) => crashOutput(sourceValue(source, i)));
     if (c1 !== null) expect("c1", c1.records, (i) => sourceValue(source, i));
+    // A clone that dies while idle does so a little after its item came out.
+    for (let i = 0; i < 40 && completed === item && crashes.length < spec.crashItems.length; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
     if (completed === item && crashes.length !== spec.crashItems.length) {
       violate("crash-events", `expected ${spec.crashItems.length} cloneCrashed event(s), got ${crashes.length} [${crashes.join(", ")}]`);
     }

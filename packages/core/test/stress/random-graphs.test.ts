@@ -389,6 +389,8 @@ describe("random graphs vs the reference model", () => {
           ...(spec.pulls.some((x) => x) ? ["concurrentPulls"] : []),
           ...(spec.queueCapacity !== null ? ["queueCapacity"] : []),
           ...(spec.fanOut ? ["fanOut"] : []),
+          spec.when === "item" ? "crash-mid-item" : "crash-idle",
+          ...(spec.slowSource ? ["slowSource"] : []),
         ],
         featuresText: env.featuresText ?? "all",
         defaultBudgetMs: 12_000,
