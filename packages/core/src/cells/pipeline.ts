@@ -16,14 +16,10 @@ import { CompositeCell } from "./composite-cell.js";
 export class Pipeline extends CompositeCell {
   /** @internal */
   protected pullOnce(): MaybePromise<void> {
-    const sinks = this.topology().sinks;
-    if (this.emitters.length === 0) {
-      // No output ports to set: no extra hop.
-      return sinks.length === 1 ? sinks[0]!.pullInternal() : settleAll(sinks.map((sink) => () => sink.pullInternal()));
-    }
+    if (this.emitters.length === 0) return this.pullSinks(); // no output ports to set: no extra hop
     let pulled: MaybePromise<void>;
     try {
-      pulled = sinks.length === 1 ? sinks[0]!.pullInternal() : settleAll(sinks.map((sink) => () => sink.pullInternal()));
+      pulled = this.pullSinks();
     } catch (error) {
       return this.takeOutputPortsAfter(error);
     }
@@ -32,6 +28,12 @@ export class Pipeline extends CompositeCell {
       () => this.setOutputPorts(),
       (error: unknown) => this.takeOutputPortsAfter(error),
     );
+  }
+
+  /** Pulls every sink once, concurrently; the first failure (in sink order) once all settled. */
+  private pullSinks(): MaybePromise<void> {
+    const sinks = this.topology().sinks;
+    return sinks.length === 1 ? sinks[0]!.pullInternal() : settleAll(sinks.map((sink) => () => sink.pullInternal()));
   }
 
   /** Takes every output port's value of this iteration, then sets them all (or none: a failed iteration is one step). */

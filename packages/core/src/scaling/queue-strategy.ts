@@ -142,8 +142,6 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
   claim(manager: CloneManager): Promise<Claim | null | "retry"> {
     const claimed = this.inputTurn.run(async (): Promise<Claim | null | "retry"> => {
       if (manager.isStopping || this.halted) return null;
-      const orphan = this.orphans.shift();
-      if (orphan !== undefined) return orphan;
       const ticket = await this.queue.reserve(manager);
       if (ticket === null) return manager.isStopping || this.halted ? null : "retry";
       this.claiming++;
