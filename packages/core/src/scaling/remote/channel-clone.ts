@@ -73,18 +73,25 @@ export class ChannelClone implements CloneHandle {
   }
 
   async deploy(): Promise<void> {
-    const channel = this.open({ runtimeUrl, useTsx: usesTypeScript(this.recipe, this.method) });
+    const cell = locateCell(this.recipe.innerClass, this.method);
+    const channel = this.open({ runtimeUrl, cellModuleUrl: cell.moduleUrl, useTsx: usesTypeScript(cell.moduleUrl) });
     this.channel = channel;
-    this.ready = new Promise<void>((resolve) => this.pending.set(0, { resolve: () => resolve(), reject: () => resolve() }));
+    // A crash before the boot reply also settles it (died() rejects every pending request).
+    this.ready = new Promise<void>((resolve, reject) => this.pending.set(0, { resolve: () => resolve(), reject }));
     channel.listen(
       (reply) => this.settle(reply),
       (detail) => this.died(detail),
     );
-    await this.ready;
-    this.throwIfDead();
+    try {
+      await this.ready;
+    } catch (error) {
+      // The clone could not start (e.g. tsx missing for TypeScript cells): end it now, with that error.
+      await this.kill();
+      throw error;
+    }
     await this.request({
       op: "deploy",
-      cell: locateCell(this.recipe.innerClass, this.method),
+      cell,
       shape: this.recipe.shape,
       settings: this.recipe.settings,
       transfer: this.transfer,
@@ -213,7 +220,6 @@ function extname(url: string): string {
 }
 
 /** TypeScript sources (of the engine or of the cells) need tsx's loader in the clone. */
-function usesTypeScript(recipe: CloneRecipe, method: string): boolean {
-  if (runtimeUrl.endsWith(".ts")) return true;
-  return /\.[mc]?ts$/.test(locateCell(recipe.innerClass, method).moduleUrl);
+function usesTypeScript(cellModuleUrl: string): boolean {
+  return runtimeUrl.endsWith(".ts") || /\.[mc]?tsx?$/.test(cellModuleUrl);
 }

@@ -43,5 +43,7 @@ export type CloneReply =
 /** The clone entry needs to know how to load TypeScript cell modules, if any. */
 export interface CloneBootData {
   readonly runtimeUrl: string;
+  /** Where the cell lives: tsx is looked up from there first, as the app's own imports would. */
+  readonly cellModuleUrl: string;
   readonly useTsx: boolean;
 }

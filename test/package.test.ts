@@ -1,0 +1,164 @@
+/**
+ * The package as users get it: `pnpm pack` of packages/core (which builds first),
+ * installed with npm into a project in the system's temp directory, outside this
+ * workspace. There the README's first program runs as written, in plain JavaScript with
+ * `node` and in TypeScript with `tsx`, through thread and process clones; `tsc` checks a
+ * consumer against the shipped `.d.ts`; and TypeScript cells without tsx fail with an
+ * error that names it.
+ *
+ * Nothing is downloaded: the tarball has no dependencies (npm installs it --offline), and
+ * the TypeScript project links the workspace's own tsx, typescript and @types/node into
+ * its node_modules, as if the user had installed them.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+const corePackage = join(repoRoot, "packages/core");
+const readme = readFileSync(join(corePackage, "README.md"), "utf8");
+/** What the README's program prints. */
+const squares = "0\n1\n4\n9\n16\n";
+
+let work: string;
+let tarball: string;
+
+/** The README's code blocks whose info string names a file: ```ts cells.ts */
+function readmeFiles(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const match of readme.matchAll(/```\w+ ([\w.-]+)\n([\s\S]*?)```/g)) files[match[1]!] = match[2]!;
+  return files;
+}
+
+/** pnpm as the suite was started (`pnpm test`), else the version the workspace pins. */
+function pnpm(args: string[], cwd: string): string {
+  const execPath = process.env.npm_execpath;
+  if (execPath !== undefined && /pnpm/.test(execPath)) {
+    return execFileSync(process.execPath, [execPath, ...args], { cwd, encoding: "utf8" });
+  }
+  const pinned = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")).packageManager as string;
+  return execFileSync("npx", ["-y", pinned, ...args], { cwd, encoding: "utf8" });
+}
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs node in `cwd` with a clean environment (no NODE_PATH from pnpm's shims that would find the workspace's packages). */
+function node(args: string[], cwd: string): Promise<Run> {
+  const env = { ...process.env };
+  delete env.NODE_PATH;
+  delete env.NODE_OPTIONS;
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd, env, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : null, stdout, stderr });
+    });
+  });
+}
+
+/** A new project in the temp directory with the tarball installed; `links` are workspace packages linked in. */
+function project(name: string, files: Record<string, string>, links: string[] = []): string {
+  const dir = join(work, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name, private: true, type: "module" }));
+  execFileSync("npm", ["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error", tarball], { cwd: dir });
+  for (const link of links) {
+    mkdirSync(join(dir, "node_modules", link, ".."), { recursive: true });
+    symlinkSync(realpathSync(join(repoRoot, "node_modules", link)), join(dir, "node_modules", link));
+  }
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  return dir;
+}
+
+const withMethod = (main: string, method: string) => main.replace('scaleUp(2, "thread")', `scaleUp(2, "${method}")`);
+
+beforeAll(() => {
+  work = mkdtempSync(join(realpathSync(tmpdir()), "cellflow-package-"));
+  pnpm(["pack", "--pack-destination", work], corePackage);
+  tarball = join(work, readdirSync(work).find((f) => f.endsWith(".tgz"))!);
+}, 120_000);
+
+afterAll(() => {
+  if (work !== undefined) rmSync(work, { recursive: true, force: true });
+});
+
+describe("the packed @cellflow/core", () => {
+  it("ships the build, its types, the clone entry, README and LICENSE, and no tests or sources", () => {
+    const entries = execFileSync("tar", ["tzf", tarball], { encoding: "utf8" }).trim().split("\n");
+    for (const file of [
+      "package/package.json",
+      "package/README.md",
+      "package/LICENSE",
+      "package/dist/index.js",
+      "package/dist/index.d.ts",
+      "package/dist/scaling/remote/entry.mjs",
+      "package/dist/scaling/remote/clone-runtime.js",
+    ]) {
+      expect(entries).toContain(file);
+    }
+    expect(entries.filter((e) => /test|\/src\/|\.ts$/.test(e) && !e.endsWith(".d.ts"))).toEqual([]);
+    const manifest = JSON.parse(execFileSync("tar", ["xzf", tarball, "-O", "package/package.json"], { encoding: "utf8" }));
+    expect(manifest.exports["."]).toEqual({ types: "./dist/index.d.ts", default: "./dist/index.js" });
+    expect(manifest.engines.node).toBe(">=20");
+    expect(manifest.sideEffects).toEqual(expect.arrayContaining(["./dist/scaling/methods/*.js"]));
+    expect(manifest.peerDependenciesMeta.tsx.optional).toBe(true);
+    expect(manifest.dependencies ?? {}).toEqual({});
+  });
+
+  it.each(["thread", "process"])("runs the README's plain JavaScript program with node, %s clones, in order", async (method) => {
+    const files = readmeFiles();
+    const dir = project(`js-${method}`, { "cells.js": files["cells.js"]!, "main.js": withMethod(files["main.js"]!, method) });
+    const run = await node(["main.js"], dir);
+    expect(run.stderr).toBe("");
+    expect(run).toMatchObject({ code: 0, stdout: squares });
+  });
+
+  it.each(["thread", "process"])("runs the README's TypeScript program with tsx, %s clones, in order", async (method) => {
+    const files = readmeFiles();
+    const dir = project(`ts-${method}`, { "cells.ts": files["cells.ts"]!, "main.ts": withMethod(files["main.ts"]!, method) }, [
+      "tsx",
+    ]);
+    const run = await node([join(dir, "node_modules/tsx/dist/cli.mjs"), "main.ts"], dir);
+    expect(run.stderr).toBe("");
+    expect(run).toMatchObject({ code: 0, stdout: squares });
+  });
+
+  it("type-checks a consumer against the shipped declarations (tsc --noEmit, strict, NodeNext)", async () => {
+    const files = readmeFiles();
+    const tsconfig = {
+      compilerOptions: {
+        target: "ES2022",
+        module: "NodeNext",
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: ["node"],
+      },
+      include: ["*.ts"],
+    };
+    const dir = project(
+      "ts-check",
+      { "cells.ts": files["cells.ts"]!, "main.ts": files["main.ts"]!, "tsconfig.json": JSON.stringify(tsconfig) },
+      ["typescript", "@types/node"],
+    );
+    const run = await node([join(dir, "node_modules/typescript/bin/tsc"), "-p", "."], dir);
+    expect(run.stdout + run.stderr).toBe("");
+    expect(run.code).toBe(0);
+  });
+
+  it.each(["thread", "process"])("TypeScript cells without tsx installed: %s clones fail to deploy with an error naming tsx", async (method) => {
+    const files = readmeFiles();
+    const dir = project(`no-tsx-${method}`, { "cells.ts": files["cells.ts"]!, "main.ts": withMethod(files["main.ts"]!, method) });
+    // The program itself runs under the workspace's tsx loader, which the project cannot resolve.
+    const loader = pathToFileURL(join(realpathSync(join(repoRoot, "node_modules/tsx")), "dist/loader.mjs")).href;
+    const run = await node(["--import", loader, "main.ts"], dir);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain("CellNotLocatableError");
+    expect(run.stderr).toContain("npm install --save-dev tsx");
+  });
+});
