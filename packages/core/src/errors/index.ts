@@ -26,4 +26,5 @@ export {
   CloneCrashedError,
   DataCloneError,
   DeployInCloneError,
+  CellConstructorError,
 } from "./runtime-errors.js";

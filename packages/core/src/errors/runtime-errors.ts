@@ -76,3 +76,31 @@ export class DeployInCloneError extends CellflowError {
     );
   }
 }
+
+/**
+ * A scalable cell's inner cell has a constructor that takes more than `(parent, name)`.
+ * Clones are rebuilt as `new Class(parent, name)`, so they would silently run without the
+ * other arguments. Thrown by `scaleUp`; the message names the fix (a parameter set on the
+ * inner cell, whose value every clone copies, or a subclass with a two-argument constructor).
+ */
+export class CellConstructorError extends CellflowError {
+  constructor(
+    readonly cellPath: string,
+    readonly className: string,
+    /** The class whose constructor declares the extra arguments (the inner cell's class or an ancestor). */
+    readonly declaredBy: string,
+    readonly argumentCount: number,
+  ) {
+    const whose = declaredBy === className ? "whose constructor" : `whose constructor (inherited from ${declaredBy})`;
+    super(
+      `Cannot scale the inner cell "${cellPath}": it is a ${className}, ${whose} takes ${argumentCount} arguments, ` +
+        `but clones are rebuilt as new ${className}(parent, name), so the constructor arguments after the name ` +
+        `would be lost in every clone. Make each such value a parameter of ${declaredBy} instead, a ConfigParameter ` +
+        `(or a RuntimeParameter), e.g. readonly factor = new ConfigParameter<number>(this, "factor"), and set it on ` +
+        `the inner cell, e.g. ${cellPath}.factor.setValue(10) before deploy: clones copy every parameter value ` +
+        `of the inner cell. Or scale a subclass whose constructor takes only (parent, name) and passes the values on: ` +
+        `class My${declaredBy} extends ${declaredBy} { constructor(parent, name) { super(parent, name, ...); } }.`,
+    );
+  }
+}
+

@@ -9,6 +9,7 @@ import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
 import { cloneMethod, type CloneMethodName, type CloneRecipe } from "./clone-method.js";
 import { collectSettings, type ParameterValue } from "./clone-settings.js";
 import { shapeOf, type CloneShape } from "./clone-shape.js";
+import { checkCloneConstructor } from "./constructor-check.js";
 import { InlineStrategy } from "./inline-strategy.js";
 import "./methods/async-clone.js";
 import { QueueStrategy } from "./queue-strategy.js";
@@ -85,6 +86,7 @@ export abstract class ScalableCell extends CompositeCell {
   scaleUp(times = 1, method: CloneMethodName = "async"): Promise<void> {
     assertCount(times, "scaleUp");
     const made = cloneMethod(method);
+    checkCloneConstructor(this.innerCell);
     made.check?.(this.innerCell.constructor as CellClass);
     const methods = Array.from({ length: times }, () => method);
     this.requestedMethods.push(...methods);
