@@ -102,8 +102,9 @@ describe.each(["thread", "process"] as const)('batched "%s" clones', (method) =>
   });
 
   it("run the items of a batch whose clone died again on the replacement, in order", async () => {
+    const uncaughtMarker = markerPath(`${method}-batch-uncaught`);
     const { pipeline, scalable, crashes, outputs, arm } = troubled({
-      300: { kind: "uncaught", marker: markerPath(`${method}-batch-uncaught`) },
+      300: { kind: "uncaught", marker: uncaughtMarker },
       1000: { kind: "exit", marker: markerPath(`${method}-batch-exit`) },
     });
     scalable.scaleUp(2, method);
@@ -119,6 +120,10 @@ describe.each(["thread", "process"] as const)('batched "%s" clones', (method) =>
         expect(e).toMatchObject({ method, replaced: true, retried: true });
         expect(e.error).toBeInstanceOf(CloneCrashedError);
       }
+      const details = crashes.map((e) => (e.error as CloneCrashedError).detail).join("\n");
+      if (method === "thread") expect(details).toContain(`uncaught at top level on item ${base + 300}`);
+      // A process clone records its uncaught error instead of printing it to the runner's stderr.
+      else expect(readFileSync(uncaughtMarker, "utf8")).toContain(`uncaught: uncaught at top level on item ${base + 300}`);
       expect(scalable.cloneCount).toBe(2);
     } finally {
       await pipeline.undeploy();

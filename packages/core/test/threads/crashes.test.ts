@@ -33,8 +33,9 @@ interface Internals {
 
 describe.each(["thread", "process"] as const)('a "%s" clone that dies mid-item', (method) => {
   it("has the item run again on another clone, in order, and is replaced and reported", async () => {
+    const uncaughtMarker = markerPath(`${method}-uncaught`);
     const troubles: Record<number, Trouble> = {
-      2: { kind: "uncaught", marker: markerPath(`${method}-uncaught`) },
+      2: { kind: "uncaught", marker: uncaughtMarker },
       5: { kind: "exit", marker: markerPath(`${method}-exit`) },
     };
     if (method === "process") troubles[8] = { kind: "sigkill", marker: markerPath("process-sigkill") };
@@ -60,6 +61,8 @@ describe.each(["thread", "process"] as const)('a "%s" clone that dies mid-item',
         expect(details).toContain("exited with code 7");
       } else {
         expect(details).toContain("code 1"); // an uncaught error ends a Node process with code 1
+        // The process clone recorded its uncaught error instead of printing it to the runner's stderr.
+        expect(readFileSync(uncaughtMarker, "utf8")).toContain("uncaught: uncaught at top level on item 2");
         expect(details).toContain("code 7");
         expect(details).toContain("SIGKILL");
       }

@@ -29,14 +29,28 @@ function currentPort(): Port {
   }
   if (process.send !== undefined) {
     // The parent ended without undeploying (or died): nobody is left to serve.
-    process.once("disconnect", () => process.exit(0));
+    const parentGone = () => process.exit(0);
+    process.once("disconnect", parentGone);
     return {
       // Child processes use the "advanced" (structured clone) IPC serialization; nothing transfers.
-      send: (reply) => process.send!(reply),
+      send: (reply) => void process.send!(reply, undefined, undefined, (error) => error !== null && replyFailed(error, parentGone)),
       onRequest: (handler) => process.on("message", (m) => handler(m as CloneRequest)),
     };
   }
   throw new Error("clone-runtime must run in a worker thread or a forked child process");
+}
+
+/**
+ * A reply the channel could not write. A clone busy with an item when its parent dies
+ * (killed, or ended by a signal) learns of it only when it replies: the write fails with
+ * EPIPE (or the channel is already closed), before "disconnect" comes. Nobody is left to
+ * serve, so end quietly, as on "disconnect"; without the callback, Node would raise an
+ * unhandled 'error' event and print it. Any other failure is a real one: raised as before.
+ */
+function replyFailed(error: Error, parentGone: () => void): void {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "EPIPE" || code === "ECONNRESET" || code === "ERR_IPC_CHANNEL_CLOSED") return parentGone();
+  throw error;
 }
 
 enterClone(); // before any cell module is imported: see clone-context.ts
