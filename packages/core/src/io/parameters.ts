@@ -27,7 +27,9 @@ export class ConfigParameter<T> extends Input<T> {
 
 /**
  * A value that may change while the pipeline runs: `setValue()` at any time, and the
- * cell sees it at its next pull (clones of a scalable cell too, wherever they run).
+ * cell sees it at its next pull. On the inner cell of a scalable cell, every item claimed
+ * (inputs pulled) after the change runs with it, on every clone, wherever it runs; items
+ * claimed before keep the value of their claim.
  */
 export class RuntimeParameter<T> extends Input<T> {
   constructor(cell: Cell, name: string, options: ReceiverOptions<T> = {}) {

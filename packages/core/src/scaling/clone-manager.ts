@@ -2,17 +2,31 @@ import { performance } from "node:perf_hooks";
 import { CellflowError } from "../errors/cellflow-error.js";
 import { CellPullError, CloneCrashedError } from "../errors/runtime-errors.js";
 import type { CloneHandle, ItemResult } from "./clone-method.js";
-import type { PortValues, ScalableContext } from "./scaling-strategy.js";
+import type { ParameterSnapshot, PortValues, ScalableContext } from "./scaling-strategy.js";
 
 /** An item whose inputs were pulled: its queue ticket and the scalable cell's input values. */
 export interface Claim {
   readonly ticket: number;
   readonly inputs: PortValues;
+  /**
+   * The inner cell's parameter values in force when the inputs were pulled: the item runs
+   * with exactly these, on whichever clone runs it (taken over, re-run after a crash).
+   */
+  readonly parameters: ParameterSnapshot;
   /** How many clones died running this item so far. */
   crashes: number;
 }
 
 export type Outcome = { readonly outputs: PortValues } | { readonly error: unknown };
+
+/**
+ * A deployed clone and the parameter values it holds: those of its recipe, or of the
+ * reset clone's last item; null when unknown (the next item applies its own).
+ */
+export interface RunningClone {
+  readonly handle: CloneHandle;
+  readonly parameters: ParameterSnapshot | null;
+}
 
 /** What a manager needs from its queue strategy. */
 export interface ClaimSource {
@@ -25,7 +39,7 @@ export interface ClaimSource {
    * again, or null when the strategy dropped the clone and took the claims over for other
    * managers (this manager then stops, and hands any other claims it holds to `release`).
    */
-  cloneCrashed(manager: CloneManager, claims: readonly Claim[], error: CloneCrashedError): Promise<CloneHandle | null>;
+  cloneCrashed(manager: CloneManager, claims: readonly Claim[], error: CloneCrashedError): Promise<RunningClone | null>;
   /**
    * This manager's clone is gone for good (after `cloneCrashed` returned null): its
    * waiting reservation is withdrawn, and `claims`, which it holds but will not run, go
@@ -65,11 +79,20 @@ const SMOOTHING = 0.3;
  * room; a runner sends what was claimed to the clone, in ticket order, and stores each
  * result in its ticket's slot. A stop request lets claimed items finish first, so scaling
  * down loses nothing; a clone that dies has its items run again, one at a time, so a
- * crash loses nothing either and an item that kills clones fails alone.
+ * crash loses nothing either and an item that kills clones fails alone. Each item runs
+ * with the parameter values of its claim: applied before it when the clone holds others,
+ * and a batch never spans two sets of values.
  */
 export class CloneManager {
   private stopRequested = false;
-  private appliedParameters: number;
+  /**
+   * The parameter values the clone holds (null: unknown). Before an item runs, its claim's
+   * values are applied if they are other ones: so each item runs with the values of its
+   * claim, even one claimed long before, or taken over from another clone.
+   */
+  private applied: ParameterSnapshot | null;
+  /** The clone this manager feeds (replaced after a crash). */
+  handle: CloneHandle;
   /** Claimed, not sent yet (ticket order). */
   private readonly ready: Claim[] = [];
   /** Items whose clone died: run again one at a time before anything else. */
@@ -101,12 +124,13 @@ export class CloneManager {
 
   /** `claims`: items taken over from clones that are gone, run before anything else. */
   constructor(
-    public handle: CloneHandle,
+    clone: RunningClone,
     private readonly context: ScalableContext,
     private readonly source: ClaimSource,
     claims: readonly Claim[] = [],
   ) {
-    this.appliedParameters = context.parameterVersion;
+    this.handle = clone.handle;
+    this.applied = clone.parameters;
     let markIdle!: () => void;
     this.idle = new Promise<void>((resolve) => (markIdle = resolve));
     this.markIdle = () => {
@@ -114,7 +138,7 @@ export class CloneManager {
       markIdle();
     };
     this.stopped = Promise.all([this.feed(), this.idle]).then(() => undefined);
-    this.watch(handle);
+    this.watch(clone.handle);
     this.takeOver(claims);
   }
 
@@ -138,6 +162,11 @@ export class CloneManager {
 
   get isStopping(): boolean {
     return this.stopRequested;
+  }
+
+  /** The clone and the parameter values it holds (for a reset, which keeps the clone). */
+  get clone(): RunningClone {
+    return { handle: this.handle, parameters: this.applied };
   }
 
   /** Items claimed, waiting or in flight. */
@@ -249,7 +278,7 @@ export class CloneManager {
     }
     if (this.retries.length > 0) batch = [this.retries.shift()!];
     else if (this.ready.length === 1) batch = [this.ready.pop()!];
-    else if (this.ready.length > 0) batch = this.ready.splice(0, this.ready.length);
+    else if (this.ready.length > 0) batch = this.ready.splice(0, this.sameParameters());
     else {
       this.checkIdle();
       return undefined;
@@ -257,6 +286,18 @@ export class CloneManager {
     this.busy = true;
     this.inFlight = batch.length;
     return this.runBatch(batch);
+  }
+
+  /**
+   * How many ready items, from the first, were claimed with the same parameter values: a
+   * batch ends where a change begins, so the values are applied between the two messages.
+   */
+  private sameParameters(): number {
+    const ready = this.ready;
+    const parameters = ready[0]!.parameters;
+    let count = 1;
+    while (count < ready.length && ready[count]!.parameters === parameters) count++;
+    return count;
   }
 
   private async runBatch(batch: readonly Claim[]): Promise<void> {
@@ -275,7 +316,7 @@ export class CloneManager {
       if (claim.crashes >= MAX_CRASHES_PER_ITEM) this.source.complete(claim.ticket, { error });
       else again.push(claim);
     }
-    let replacement: CloneHandle | null = null;
+    let replacement: RunningClone | null = null;
     try {
       replacement = await this.source.cloneCrashed(this, again, error);
     } catch {
@@ -290,9 +331,9 @@ export class CloneManager {
       this.pokeFeeder();
       return;
     }
-    this.handle = replacement;
-    this.watch(replacement);
-    this.appliedParameters = this.context.parameterVersion;
+    this.handle = replacement.handle;
+    this.applied = replacement.parameters;
+    this.watch(replacement.handle);
     this.itemMs = undefined;
     this.window = 1;
     // The crashed message's items first, then any retries still waiting (orphans taken over meanwhile).
@@ -311,11 +352,9 @@ export class CloneManager {
       this.source.complete(claim.ticket, outcome(claim));
     };
     try {
-      if (this.appliedParameters !== this.context.parameterVersion) {
-        const version = this.context.parameterVersion;
-        await this.handle.applyParameters(this.context.templateParameters());
-        this.appliedParameters = version;
-      }
+      // One set of values per batch (`dispatch` splits batches where they change).
+      const parameters = batch[0]!.parameters;
+      if (parameters !== this.applied) await this.apply(parameters);
       const cloneInputs = batch.map((claim) => this.cloneInputsOf(claim.inputs));
       if (this.handle.runBatch === undefined) {
         // Async clones: one item at a time, nothing to measure.
@@ -350,11 +389,7 @@ export class CloneManager {
   /** `process` for one claim, with no batch arrays: the hot path of async clones. */
   private async processOne(claim: Claim): Promise<Outcome | CloneCrashedError> {
     try {
-      if (this.appliedParameters !== this.context.parameterVersion) {
-        const version = this.context.parameterVersion;
-        await this.handle.applyParameters(this.context.templateParameters());
-        this.appliedParameters = version;
-      }
+      if (claim.parameters !== this.applied) await this.apply(claim.parameters);
       const inputs = this.cloneInputsOf(claim.inputs);
       if (this.handle.runBatch === undefined) return this.outcomeOf({ outputs: await this.handle.run(inputs) }, claim.inputs);
       const bytes = payloadBytes(inputs);
@@ -366,6 +401,13 @@ export class CloneManager {
       if (error instanceof CloneCrashedError) return error;
       return { error: this.wrap(error) };
     }
+  }
+
+  /** Gives the clone the values of a claim; until that succeeds, what it holds is unknown. */
+  private async apply(parameters: ParameterSnapshot): Promise<void> {
+    this.applied = null;
+    await this.handle.applyParameters(parameters.values);
+    this.applied = parameters;
   }
 
   private async runOne(inputs: PortValues): Promise<ItemResult> {

@@ -25,7 +25,11 @@ export interface CloneHandle {
    * clone itself fails (e.g. CloneCrashedError): the results handed over before stand.
    */
   runBatch?(inputs: readonly Readonly<Record<string, unknown>>[], onResults: (results: ItemResult[]) => void): Promise<void>;
-  /** New parameter values of the template, applied before the next `run`. */
+  /**
+   * Parameter values for the next items (the template's values when those items were
+   * claimed: every value set or defaulted, not only the changed ones), applied before the
+   * next `run`. May come with older values than the last call, for items claimed earlier.
+   */
   applyParameters(parameters: readonly ParameterValue[]): Promise<void>;
   reset(): Promise<void>;
   undeploy(): Promise<void>;

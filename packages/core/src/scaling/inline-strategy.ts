@@ -2,7 +2,14 @@ import { CellflowError } from "../errors/cellflow-error.js";
 import { CellPullError, InactiveError } from "../errors/runtime-errors.js";
 import { asyncCloneMethod } from "./methods/async-clone.js";
 import type { CloneHandle } from "./clone-method.js";
-import { pullInputs, type PortValues, type ScalableContext, type ScalingStrategy } from "./scaling-strategy.js";
+import { isPromiseLike } from "../util/maybe-promise.js";
+import {
+  pullInputs,
+  type ParameterSnapshot,
+  type PortValues,
+  type ScalableContext,
+  type ScalingStrategy,
+} from "./scaling-strategy.js";
 
 /**
  * The no-scaling strategy, for debugging: one clone in the caller's event loop, run
@@ -11,6 +18,8 @@ import { pullInputs, type PortValues, type ScalableContext, type ScalingStrategy
  */
 export class InlineStrategy implements ScalingStrategy {
   private clone: CloneHandle | null = null;
+  /** The parameter values the clone holds (null: unknown, after an apply that failed). */
+  private applied: ParameterSnapshot | null = null;
   private requested = 0;
 
   constructor(private readonly context: ScalableContext) {}
@@ -21,7 +30,9 @@ export class InlineStrategy implements ScalingStrategy {
 
   async start(methods: readonly string[]): Promise<void> {
     this.requested = methods.length;
-    this.clone = asyncCloneMethod.create(this.context.recipe());
+    const parameters = this.context.parameters();
+    this.clone = asyncCloneMethod.create(this.context.recipe(parameters));
+    this.applied = parameters;
     await this.clone.deploy();
   }
 
@@ -29,10 +40,17 @@ export class InlineStrategy implements ScalingStrategy {
     // Same contract as the queue strategy: no clones requested, no work done.
     if (this.requested === 0) throw new InactiveError(this.context.path);
     const clone = this.clone!;
-    const inputs = await pullInputs(this.context.inputPorts);
+    const pulled = pullInputs(this.context.inputPorts);
+    const inputs = isPromiseLike(pulled) ? await pulled : pulled;
+    // The values in force once the inputs are in, as the queue strategy's claims take them.
+    const parameters = this.context.parameters();
     const cloneInputs: PortValues = {};
     for (const name of this.context.shape.inputs) cloneInputs[name] = inputs[name];
-    await clone.applyParameters(this.context.templateParameters());
+    if (parameters !== this.applied) {
+      this.applied = null;
+      await clone.applyParameters(parameters.values);
+      this.applied = parameters;
+    }
     let outputs: PortValues;
     try {
       outputs = await clone.run(cloneInputs);

@@ -4,9 +4,15 @@ import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
 import { Serializer } from "../util/serializer.js";
 import { cloneMethod } from "./clone-method.js";
 import type { CloneHandle } from "./clone-method.js";
-import { CloneManager, type Claim, type ClaimSource, type Outcome } from "./clone-manager.js";
+import { CloneManager, type Claim, type ClaimSource, type Outcome, type RunningClone } from "./clone-manager.js";
 import { OutputQueue } from "./output-queue.js";
-import { pullInputs, type PortValues, type ScalableContext, type ScalingStrategy } from "./scaling-strategy.js";
+import {
+  pullInputs,
+  type ParameterSnapshot,
+  type PortValues,
+  type ScalableContext,
+  type ScalingStrategy,
+} from "./scaling-strategy.js";
 
 /** A queue slot: an item's outcome; `end` marks the slot of an input pull that found the end of the stream. */
 type Slot = Outcome | { readonly error: unknown; readonly end: true };
@@ -48,7 +54,7 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
   private resumed: Promise<void> = Promise.resolve();
   private releaseHalted: () => void = () => undefined;
   /** Clones reset and waiting for `resume` to get managers again. */
-  private readonly resetHandles: CloneHandle[] = [];
+  private readonly resetClones: RunningClone[] = [];
   /** Tickets reserved whose inputs are still being pulled: upstream still counts their values. */
   private claiming = 0;
   /** Items of clones that are gone, while no manager is left to run them: the next manager does. */
@@ -82,7 +88,8 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
 
   private async startClones(clones: readonly StartingClone[]): Promise<void> {
     try {
-      const handles = clones.map((c) => cloneMethod(c.method).create(this.context.recipe()));
+      const made = clones.map((c) => this.create(c.method));
+      const handles = made.map((m) => m.handle);
       const deployed = await Promise.allSettled(handles.map((h) => h.deploy()));
       const failure = deployed.find((d) => d.status === "rejected");
       if (failure !== undefined) {
@@ -94,7 +101,7 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
       const unwanted: CloneHandle[] = [];
       clones.forEach((clone, i) => {
         if (clone.cancelled || this.finished) unwanted.push(handles[i]!);
-        else this.managers.push(this.newManager(handles[i]!));
+        else this.managers.push(this.newManager(made[i]!));
       });
       this.queue.admitReservers();
       await Promise.allSettled(unwanted.map((h) => h.undeploy()));
@@ -138,7 +145,13 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     return isPromiseLike(slot) ? slot.then(this.unpack) : this.unpack(slot);
   }
 
-  /** Reserve a ticket, then pull the inputs: one manager at a time, so tickets follow input order. */
+  /**
+   * Reserve a ticket, then pull the inputs: one manager at a time, so tickets follow input
+   * order. The claim records the parameter values in force once its inputs are in (read in
+   * the same synchronous step as the last input's arrival when the pull did not wait): a
+   * change applies to every item claimed after it, on every clone, and items claimed
+   * before keep the values of their claim (docs/parameters.md).
+   */
   claim(manager: CloneManager): Promise<Claim | null | "retry"> {
     const claimed = this.inputTurn.run(async (): Promise<Claim | null | "retry"> => {
       if (manager.isStopping || this.halted) return null;
@@ -146,8 +159,12 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
       if (ticket === null) return manager.isStopping || this.halted ? null : "retry";
       this.claiming++;
       let inputs: PortValues;
+      let parameters: ParameterSnapshot;
       try {
-        inputs = await pullInputs(this.context.inputPorts);
+        const pulled = pullInputs(this.context.inputPorts);
+        // No await on a value that is there: nothing may run between the inputs and the values.
+        inputs = isPromiseLike(pulled) ? await pulled : pulled;
+        parameters = this.context.parameters();
       } catch (error) {
         if (error instanceof AbortedError) return null;
         if (error instanceof EndOfStreamError) {
@@ -162,7 +179,7 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
         this.claiming--;
       }
       this.ended = false; // the inputs delivered again (a source may get more items)
-      const claim: Claim = { ticket, inputs, crashes: 0 };
+      const claim: Claim = { ticket, inputs, parameters, crashes: 0 };
       if (this.halted) return null;
       if (manager.isStopping) {
         // Scaled down while its inputs were pulled: another clone runs the item.
@@ -182,18 +199,19 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     manager: CloneManager,
     claims: readonly Claim[],
     error: CloneCrashedError,
-  ): Promise<CloneHandle | null> {
+  ): Promise<RunningClone | null> {
     if (this.halted) return null; // killed by `settle` on the way to undeploy or reset: no crash
     const method = manager.handle.method;
     await manager.handle.undeploy().catch(() => undefined);
-    let replacement: CloneHandle | null = null;
+    let replacement: RunningClone | null = null;
     if (this.context.replaceCrashedClones && !this.halted) {
-      const handle = cloneMethod(method).create(this.context.recipe());
+      // Built with today's values; the items it re-runs apply the values of their claims.
+      const clone = this.create(method);
       try {
-        await handle.deploy();
-        replacement = handle;
+        await clone.handle.deploy();
+        replacement = clone;
       } catch {
-        await handle.undeploy().catch(() => undefined);
+        await clone.handle.undeploy().catch(() => undefined);
       }
     }
     this.context.reportCrash({ method, error, replaced: replacement !== null, retried: claims.length > 0 });
@@ -250,27 +268,27 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     this.endSlots = 0;
     this.claiming = 0;
     this.inputTurn = new Serializer();
-    const handles = await Promise.allSettled(
-      managers.map(async (m) => {
+    const clones = await Promise.allSettled(
+      managers.map(async (m): Promise<RunningClone> => {
         if (!stuck.has(m)) {
           await m.handle.reset();
-          return m.handle;
+          return m.clone; // a reset keeps the parameter values the clone holds
         }
         // Its item never ended: start over with a fresh clone of the same kind.
         await m.handle.undeploy().catch(() => undefined);
-        const fresh = cloneMethod(m.handle.method).create(this.context.recipe());
-        await fresh.deploy();
+        const fresh = this.create(m.handle.method);
+        await fresh.handle.deploy();
         return fresh;
       }),
     );
-    for (const h of handles) if (h.status === "fulfilled") this.resetHandles.push(h.value);
-    const failure = handles.find((h) => h.status === "rejected");
+    for (const c of clones) if (c.status === "fulfilled") this.resetClones.push(c.value);
+    const failure = clones.find((c) => c.status === "rejected");
     if (failure !== undefined) throw failure.reason;
   }
 
   resume(): void {
     this.halted = false;
-    for (const handle of this.resetHandles.splice(0)) this.managers.push(this.newManager(handle));
+    for (const clone of this.resetClones.splice(0)) this.managers.push(this.newManager(clone));
     this.releaseHalted();
   }
 
@@ -281,7 +299,7 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     await this.settle(managers);
     // Clones still starting undeploy themselves once deployed (`finished`).
     await Promise.all(this.starting.map((c) => c.settled));
-    const handles = [...managers.map((m) => m.handle), ...this.resetHandles.splice(0)];
+    const handles = [...managers.map((m) => m.handle), ...this.resetClones.splice(0).map((c) => c.handle)];
     const undeployed = await Promise.allSettled(handles.map((h) => h.undeploy()));
     const failure = undeployed.find((u) => u.status === "rejected");
     if (failure !== undefined) throw failure.reason;
@@ -299,8 +317,14 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     return slot.outputs;
   };
 
-  private newManager(handle: CloneHandle): CloneManager {
-    return new CloneManager(handle, this.context, this, this.orphans.splice(0));
+  private newManager(clone: RunningClone): CloneManager {
+    return new CloneManager(clone, this.context, this, this.orphans.splice(0));
+  }
+
+  /** A new clone (not deployed yet), built with the parameter values in force now. */
+  private create(method: string): RunningClone {
+    const parameters = this.context.parameters();
+    return { handle: cloneMethod(method).create(this.context.recipe(parameters)), parameters };
   }
 
   /** No clone running or starting can fill the head any more: a pull waiting for it fails. */

@@ -7,13 +7,13 @@ import type { InputPort } from "../io/ports.js";
 import { isOnCycle } from "../topology/topology.js";
 import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
 import { cloneMethod, type CloneMethodName, type CloneRecipe } from "./clone-method.js";
-import { collectSettings, type ParameterValue } from "./clone-settings.js";
+import { collectSettings } from "./clone-settings.js";
 import { shapeOf, type CloneShape } from "./clone-shape.js";
 import { checkCloneConstructor } from "./constructor-check.js";
 import { InlineStrategy } from "./inline-strategy.js";
 import "./methods/async-clone.js";
 import { QueueStrategy } from "./queue-strategy.js";
-import type { CloneCrashEvent, PortValues, ScalableContext, ScalingStrategy } from "./scaling-strategy.js";
+import type { CloneCrashEvent, ParameterSnapshot, PortValues, ScalableContext, ScalingStrategy } from "./scaling-strategy.js";
 import { EventEmitter } from "node:events";
 
 /** How a scalable cell runs when deployed: the ordered queue, or inline for debugging. */
@@ -62,7 +62,11 @@ export abstract class ScalableCell extends CompositeCell {
   readonly events = new EventEmitter<{ cloneCrashed: [CloneCrashEvent] }>();
   /** @internal The clone methods asked for, in order (one entry per clone). */
   readonly requestedMethods: string[] = [];
-  /** @internal Bumped when a parameter inside the inner cell changes. */
+  /**
+   * @internal Bumped when a parameter inside the inner cell changes. Items claimed (inputs
+   * pulled) after a change run with the new values, on every clone; items claimed before
+   * keep the values of their claim (see `ParameterSnapshot`).
+   */
   parameterVersion = 0;
   private strategy: ScalingStrategy | null = null;
 
@@ -224,16 +228,24 @@ export abstract class ScalableCell extends CompositeCell {
     const innerClass = this.innerCell.constructor as CellClass;
     const capacity = this.queueCapacity.getValue();
     const transfer = this.transferBuffers.getValue();
+    /** The values in force at the last look; a new one only after a change (`parameterVersion` moved). */
+    let snapshot: ParameterSnapshot | null = null;
     return {
       path: this.path,
       shape,
       innerClass,
       inputPorts: this.receivers.filter((r) => r.kind === "inputPort") as unknown as InputPort<unknown>[],
-      get parameterVersion() {
-        return cell.parameterVersion;
+      parameters: (): ParameterSnapshot => {
+        if (snapshot !== null && snapshot.version === cell.parameterVersion) return snapshot;
+        snapshot = { version: cell.parameterVersion, values: collectSettings(cell.innerCell).parameters };
+        return snapshot;
       },
-      recipe: (): CloneRecipe => ({ shape, innerClass, settings: collectSettings(this.innerCell), transfer }),
-      templateParameters: (): ParameterValue[] => [...collectSettings(this.innerCell).parameters],
+      recipe: (parameters: ParameterSnapshot): CloneRecipe => ({
+        shape,
+        innerClass,
+        settings: { parameters: parameters.values, scaling: collectSettings(this.innerCell).scaling },
+        transfer,
+      }),
       // "auto": what the managers hold plus one waiting item per clone; 2 per clone without batching.
       capacityFor: (clones, windows) => (capacity === "auto" ? Math.max(2, windows + clones) : capacity),
       demandDriven: isOnCycle(this),

@@ -9,16 +9,32 @@ import type { CloneShape } from "./clone-shape.js";
 /** The output values of one item, by output port name. */
 export type PortValues = Record<string, unknown>;
 
+/**
+ * The parameter values of a scalable cell's inner cell at one moment. Every item records
+ * the snapshot in force when its inputs were pulled (its claim), and runs with exactly
+ * those values, on whichever clone runs it (SPEC 2.6; docs/parameters.md).
+ */
+export interface ParameterSnapshot {
+  /** The scalable cell's parameter version: it grows with every change. */
+  readonly version: number;
+  /** Every parameter value set (or defaulted) in the inner cell, addressed from it. */
+  readonly values: readonly ParameterValue[];
+}
+
 /** What a strategy needs from its scalable cell. */
 export interface ScalableContext {
   readonly path: string;
   readonly shape: CloneShape;
   readonly innerClass: CellClass;
   readonly inputPorts: readonly InputPort<unknown>[];
-  /** Bumped whenever a parameter of the inner cell (or below) changes. */
-  readonly parameterVersion: number;
-  recipe(): CloneRecipe;
-  templateParameters(): ParameterValue[];
+  /**
+   * The parameter values of the inner cell (and below) in force right now. One shared
+   * object per version, built the first time it is asked for after a change; so with no
+   * change this is a comparison, and identity tells two versions apart.
+   */
+  parameters(): ParameterSnapshot;
+  /** What a clone method needs to build a clone holding `parameters`. */
+  recipe(parameters: ParameterSnapshot): CloneRecipe;
   /**
    * Outstanding items allowed in the queue, given the number of clones and the items
    * their managers may hold at once (`windows`: one per clone, more for batching clones).
