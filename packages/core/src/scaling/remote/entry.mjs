@@ -12,7 +12,12 @@ if (boot === null) throw new Error("cellflow clone entry started without boot da
 /** Request 0 is the boot reply ("ready", or why the clone cannot start): a child process drops IPC messages sent before it listens. */
 function bootReply(reply) {
   if (parentPort !== null) parentPort.postMessage({ id: 0, ...reply });
-  else process.send({ id: 0, ...reply });
+  else {
+    // The parent may be gone already (killed while the clone booted): end quietly, as the runtime does.
+    process.send({ id: 0, ...reply }, (error) => {
+      if (error) process.exit(0);
+    });
+  }
 }
 
 /**
