@@ -14,6 +14,7 @@ import { main as loop } from "../examples/basics/loop.js";
 import { main as nested } from "../examples/basics/nested.js";
 import { main as parameters } from "../examples/basics/parameters.js";
 import { main as pulling } from "../examples/basics/pulling.js";
+import { main as pullResults } from "../examples/basics/pull-results.js";
 import { main as threeCells } from "../examples/basics/three-cells.js";
 import { main as validation } from "../examples/basics/validation.js";
 
@@ -129,6 +130,10 @@ describe("examples/basics", () => {
     ]);
   });
 
+  it("pull-results: typed output records, a pull given up by its signal, for await to the end", async () => {
+    expect(await printed(pullResults)).toEqual(["cells has 5 letters", "gave up: TimeoutError", "values: 6"]);
+  });
+
   it("validation: reasons, refused connections, structural checks, errors in onPull", async () => {
     expect(await printed(validation)).toEqual([
       "deployable: false",
@@ -156,6 +161,7 @@ describe("examples/basics", () => {
     ["finite-stream.ts", finiteStream],
     ["loop.ts", loop],
     ["pulling.ts", pulling],
+    ["pull-results.ts", pullResults],
     ["validation.ts", validation],
   ];
 

@@ -1,8 +1,9 @@
 // ---- Cells ------------------------------------------------------------------------------
-export { Cell, type CellClass, type Explained } from "./cells/cell.js";
+export { Cell, type CellClass, type Explained, type PullOptions, type DeployOptions } from "./cells/cell.js";
 export { SingleCell } from "./cells/single-cell.js";
 export { CompositeCell } from "./cells/composite-cell.js";
 export { Pipeline } from "./cells/pipeline.js";
+export type { OutputRecord, OutputPortFields, PipelineOutputs } from "./cells/pipeline-outputs.js";
 
 // ---- IO ---------------------------------------------------------------------------------
 export { IO, type IOKind, type AnyIO } from "./io/io.js";

@@ -73,7 +73,7 @@ describe("one output, several connections", () => {
       for (const stepwise of [false, true]) {
         const { p, source, sinks } = fanOut(3);
         await p.deploy();
-        const pulls: Array<Promise<void>> = [];
+        const pulls: Array<Promise<unknown>> = [];
         for (const i of schedule) {
           pulls.push(sinks[i]!.pull());
           if (stepwise) await new Promise<void>((resolve) => setImmediate(resolve));

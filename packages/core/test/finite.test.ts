@@ -195,7 +195,7 @@ describe("the end of the stream", () => {
 });
 
 /** Iterates `p` but fails instead of hanging if one step takes too long. */
-async function* withDeadline(p: Pipeline): AsyncGenerator<Record<string, unknown>> {
+async function* withDeadline(p: Pipeline): AsyncGenerator<Readonly<Record<string, unknown>>> {
   const iterator = p[Symbol.asyncIterator]();
   for (;;) {
     const step = await withinDeadline(iterator.next());

@@ -4,9 +4,6 @@
  * `@ts-expect-error` fails `npx tsc -p tsconfig.json` if its line ever compiles; the last
  * test type-checks this file with the TypeScript API so vitest alone catches that too.
  */
-import { fileURLToPath } from "node:url";
-import { dirname, join } from "node:path";
-import ts from "typescript";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import {
   ConfigParameter,
@@ -19,6 +16,7 @@ import {
   RuntimeParameter,
   SingleCell,
 } from "@cellflow/core";
+import { typeErrorsOf } from "./type-check.js";
 
 class NumberCell extends SingleCell {
   readonly input = new Input<number>(this, "input");
@@ -91,15 +89,6 @@ describe("types", () => {
   });
 
   it("are refused at compile time where marked (this file type-checks, with every @ts-expect-error used)", () => {
-    const here = fileURLToPath(import.meta.url);
-    const root = join(dirname(here), "..", "..", "..");
-    const config = ts.readConfigFile(join(root, "tsconfig.json"), (path) => ts.sys.readFile(path));
-    const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root);
-    const program = ts.createProgram([here], { ...parsed.options, noEmit: true });
-    const diagnostics = ts
-      .getPreEmitDiagnostics(program)
-      .filter((d) => d.file?.fileName === here)
-      .map((d) => `${d.start === undefined ? "" : d.file!.getLineAndCharacterOfPosition(d.start).line + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`);
-    expect(diagnostics).toEqual([]);
+    expect(typeErrorsOf(import.meta.url)).toEqual([]);
   }, 30_000);
 });

@@ -10,6 +10,7 @@ import { assertValidName } from "../util/names.js";
 import { Serializer } from "../util/serializer.js";
 import { Waiters } from "../util/waiters.js";
 import { withinGrace } from "../util/grace.js";
+import { untilAborted } from "../util/abort.js";
 import { deployIsRecursive } from "../scaling/clone-context.js";
 import { DeployInCloneError } from "../errors/runtime-errors.js";
 import type { CompositeCell } from "./composite-cell.js";
@@ -21,6 +22,18 @@ const QUIESCE_GRACE_MS = 2000;
 export interface Explained {
   readonly ok: boolean;
   readonly reasons: readonly string[];
+}
+
+/** Options of one `pull()`. */
+export interface PullOptions {
+  /** Stop waiting for the pull when this signal aborts (the pull rejects with its reason). */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of `deploy()`. */
+export interface DeployOptions {
+  /** Give up the deploy when this signal aborts (it rejects with its reason; what started is undeployed). */
+  readonly signal?: AbortSignal;
 }
 
 /** The constructor shape every cell has, so the engine can build clones of any cell. */
@@ -114,14 +127,24 @@ export abstract class Cell implements Producer {
 
   // ---- pulling -------------------------------------------------------------------------
 
-  /** Runs one pull of this cell: it pulls its inputs, does its work, sets its outputs. */
-  pull(): Promise<void> {
+  /**
+   * Runs one pull of this cell: it pulls its inputs, does its work, sets its outputs. A
+   * pipeline's pull resolves to its output record ({@link Pipeline.pull}). With `signal`, the returned promise rejects with the signal's reason once it aborts;
+   * the iteration itself still runs to its end, so every value stays delivered exactly
+   * once (the next pull waits for it, as for any pull in progress).
+   */
+  pull(options?: PullOptions): Promise<unknown> {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    let pulled: Promise<unknown>;
     try {
       const done = this.pullInternal();
-      return isPromiseLike(done) ? done : Promise.resolve();
+      // Resolves to what the pull gives (a pipeline's output record), without an extra hop.
+      pulled = isPromiseLike(done) ? done : Promise.resolve(done);
     } catch (error) {
       return Promise.reject(error);
     }
+    return signal === undefined ? pulled : untilAborted(pulled, signal);
   }
 
   /** @internal The pull without promise wrapping; serialized per cell. */
@@ -188,8 +211,15 @@ export abstract class Cell implements Producer {
 
   // ---- lifecycle -------------------------------------------------------------------------
 
-  /** Validates, resolves topologies and deploys every cell. Only a root cell can be deployed. */
-  async deploy(): Promise<void> {
+  /**
+   * Validates, resolves topologies and deploys every cell. Only a root cell can be
+   * deployed. With `signal`, an abort stops the deploy: once what had started (clones,
+   * threads, processes) is undeployed again, it rejects with the signal's reason, and
+   * the cell can be deployed anew.
+   */
+  async deploy(options?: DeployOptions): Promise<void> {
+    const signal = options?.signal;
+    signal?.throwIfAborted();
     if (this.deployed) throw new AlreadyDeployedError(`Cell "${this.path}" is already deployed.`);
     if (this.parent !== null) {
       throw new NotDeployableError(this.path, [`only a root cell (parent null) is deployed; deploy "${this.root.path}" instead`]);
@@ -199,8 +229,27 @@ export abstract class Cell implements Producer {
     const deployable = this.isDeployable();
     if (!deployable.ok) throw new NotDeployableError(this.path, deployable.reasons);
     this.deployInProgress = true;
+    const deploying = this.deployInternal();
     try {
-      await this.deployInternal();
+      await (signal === undefined ? deploying : untilAborted(deploying, signal));
+    } catch (error) {
+      if (signal?.aborted && error === signal.reason) {
+        await this.undeployAfterAbort(deploying);
+        throw error;
+      }
+      this.deployInProgress = false;
+      throw error;
+    }
+    this.deployInProgress = false;
+  }
+
+  /** A deploy aborted by its signal: once the deploy in progress is over, undo it. */
+  private async undeployAfterAbort(deploying: Promise<void>): Promise<void> {
+    try {
+      await deploying;
+      if (this.deployed) await this.undeploy();
+    } catch {
+      // The deploy failed (it cleaned up after itself) or undeploy did: nobody is left to tell.
     } finally {
       this.deployInProgress = false;
     }

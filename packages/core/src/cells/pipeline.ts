@@ -6,7 +6,9 @@ import { AbortedError } from "../errors/lifecycle-errors.js";
 import type { AnyIO } from "../io/io.js";
 import type { AnyConnection } from "../connection/connection.js";
 import type { Producer } from "../io/producer.js";
+import type { PullOptions } from "./cell.js";
 import { CompositeCell } from "./composite-cell.js";
+import type { OutputRecord, PipelineOutputs } from "./pipeline-outputs.js";
 
 /**
  * A composite cell that runs its children as a graph. A pull pulls every sink child
@@ -14,7 +16,18 @@ import { CompositeCell } from "./composite-cell.js";
  * A finite pipeline is an async iterable: `for await (const outputs of pipeline)`.
  */
 export class Pipeline extends CompositeCell {
-  /** @internal */
+  /** Field names of the output ports, in `emitters` order (see `outputKeys`). */
+  private portFields: string[] | null = null;
+
+  /**
+   * Runs one iteration and gives the output record: each output port's value under the
+   * name of the field holding the port, typed by the port (see {@link PipelineOutputs}).
+   */
+  override pull(options?: PullOptions): Promise<PipelineOutputs<this>> {
+    return super.pull(options) as Promise<PipelineOutputs<this>>;
+  }
+
+  /** @internal Resolves to the output record (nothing when the pipeline has no output ports). */
   protected pullOnce(): MaybePromise<void> {
     if (this.emitters.length === 0) return this.pullSinks(); // no output ports to set: no extra hop
     let pulled: MaybePromise<void>;
@@ -55,9 +68,29 @@ export class Pipeline extends CompositeCell {
     );
   }
 
+  /** Sets the output ports; returns the output record (typed as void: `pull()` gives it its type). */
   private setPorts(values: unknown[]): void {
     const ports = this.emitters;
-    for (let i = 0; i < ports.length; i++) ports[i]!.fanout.set(values[i]);
+    const keys = this.outputKeys();
+    const record: Record<string, unknown> = {};
+    for (let i = 0; i < ports.length; i++) {
+      ports[i]!.fanout.set(values[i]);
+      record[keys[i]!] = values[i];
+    }
+    return record as unknown as void;
+  }
+
+  /**
+   * The key of each output port in an output record: the field of this pipeline that
+   * holds it (what TypeScript sees), or its port name when no field does. Ports can only
+   * be added before deploy, so the list is rebuilt only when it has grown.
+   */
+  private outputKeys(): string[] {
+    if (this.portFields !== null && this.portFields.length === this.emitters.length) return this.portFields;
+    const fields = new Map<unknown, string>();
+    for (const [field, value] of Object.entries(this)) if (!fields.has(value)) fields.set(value, field);
+    this.portFields = this.emitters.map((port) => fields.get(port) ?? port.name);
+    return this.portFields;
   }
 
   /**
@@ -102,23 +135,30 @@ export class Pipeline extends CompositeCell {
     return available;
   }
 
-  /** The values of the output ports after the last pull, by port name. */
-  outputValues(): Record<string, unknown> {
+  /**
+   * The values the output ports hold after the last pull, keyed as in `pull()`'s record
+   * (a port that holds no value yet is left out).
+   */
+  outputValues(): Partial<OutputRecord<this>> {
     const values: Record<string, unknown> = {};
-    for (const port of this.emitters) if (port.fanout.holdsValue) values[port.name] = port.fanout.get();
-    return values;
+    const keys = this.outputKeys();
+    this.emitters.forEach((port, i) => {
+      if (port.fanout.holdsValue) values[keys[i]!] = port.fanout.get();
+    });
+    return values as Partial<OutputRecord<this>>;
   }
 
-  /** Pulls until the end of the stream, yielding the output port values after each pull. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Record<string, unknown>, void, undefined> {
+  /** Pulls until the end of the stream, yielding each pull's output record (`{}` without output ports). */
+  async *[Symbol.asyncIterator](): AsyncGenerator<OutputRecord<this>, void, undefined> {
     for (;;) {
+      let outputs: PipelineOutputs<this>;
       try {
-        await this.pull();
+        outputs = await this.pull();
       } catch (error) {
         if (error instanceof EndOfStreamError) return;
         throw error;
       }
-      yield this.outputValues();
+      yield (outputs ?? {}) as OutputRecord<this>;
     }
   }
 }

@@ -44,7 +44,7 @@ export function outcomeOf(error: unknown): string {
  * Pulls `p` up to `n` times, each pull bounded; records "ok" or the outcome of the error.
  * Stops after a hang (a hung pull stays in flight, so later pulls would only queue behind it).
  */
-export async function pullOutcomes(p: { pull(): Promise<void> }, n: number, ms = PULL_DEADLINE_MS): Promise<string[]> {
+export async function pullOutcomes(p: { pull(): Promise<unknown> }, n: number, ms = PULL_DEADLINE_MS): Promise<string[]> {
   const outcomes: string[] = [];
   for (let i = 0; i < n; i++) {
     try {

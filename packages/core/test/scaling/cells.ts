@@ -176,7 +176,7 @@ export async function yields(n: number): Promise<void> {
 }
 
 /** Pulls `p` `n` times and returns each pull's outcome: the error, or undefined. */
-export async function pullEach(p: { pull(): Promise<void> }, n: number): Promise<unknown[]> {
+export async function pullEach(p: { pull(): Promise<unknown> }, n: number): Promise<unknown[]> {
   const outcomes: unknown[] = [];
   for (let i = 0; i < n; i++) {
     try {

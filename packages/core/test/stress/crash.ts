@@ -113,7 +113,7 @@ export async function runCrashCase(spec: CrashSpec, o: StressOptions): Promise<C
       return { violations, trace, ms: Date.now() - started };
     }
     let item = 0;
-    const judge = (i: number, outcome: Awaited<ReturnType<typeof settle<void>>>): boolean => {
+    const judge = (i: number, outcome: Awaited<ReturnType<typeof settle<unknown>>>): boolean => {
       if (outcome.kind === "hang") {
         violate("hang:pull", `pull ${i} did not settle within ${deadline} ms`);
         return false;

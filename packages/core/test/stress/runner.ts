@@ -200,13 +200,13 @@ export async function runCase(spec: CaseSpec, o: StressOptions): Promise<CaseRes
   const { pipeline, collectors, scalables } = built;
   const epochs: Epoch[] = [{ cutBy: null, issued: 0, completed: 0 }];
   const current = () => epochs[epochs.length - 1]!;
-  const background: Array<{ what: string; promise: Promise<Settled<void>> }> = [];
+  const background: Array<{ what: string; promise: Promise<Settled<unknown>> }> = [];
 
   /** The root ports' values after the last successful pull of this epoch (null: none yet). */
   let lastPorts: Readonly<Record<string, number>> | null = null;
 
   /** Compares pull `iteration`'s outcome; returns false on a hang (the case stops). */
-  const judgePull = (what: string, iteration: number, outcome: Settled<void>, checkPorts: boolean): boolean => {
+  const judgePull = (what: string, iteration: number, outcome: Settled<unknown>, checkPorts: boolean): boolean => {
     const expected = model.at(iteration).pipeline;
     if (outcome.kind === "hang") {
       violate(`hang:${what}`, `pull ${iteration} (epoch ${epochs.length - 1}) did not settle within ${o.pullDeadlineMs} ms; expected ${show(expected)}`);
