@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
-import { CellflowError } from "../errors/cellflow-error.js";
-import { CellPullError, CloneCrashedError } from "../errors/runtime-errors.js";
+import { CloneCrashedError } from "../errors/runtime-errors.js";
+import { cloneInputs, inputBytes, itemError, itemResult, runItem } from "./clone-item.js";
 import type { CloneHandle, ItemResult } from "./clone-method.js";
 import type { ParameterSnapshot, PortValues, ScalableContext } from "./scaling-strategy.js";
 
@@ -17,8 +17,6 @@ export interface Claim {
   crashes: number;
 }
 
-export type Outcome = { readonly outputs: PortValues } | { readonly error: unknown };
-
 /**
  * A deployed clone and the parameter values it holds: those of its recipe, or of the
  * reset clone's last item; null when unknown (the next item applies its own).
@@ -32,7 +30,7 @@ export interface RunningClone {
 export interface ClaimSource {
   /** Reserves a ticket and pulls the inputs, one manager at a time; null: stop. */
   claim(manager: CloneManager): Promise<Claim | null | "retry">;
-  complete(ticket: number, outcome: Outcome): void;
+  complete(ticket: number, result: ItemResult): void;
   /**
    * This manager's clone died running `claims` (the items of the message it was running
    * that did not fail for good; maybe none). Returns a replacement clone to run them
@@ -237,10 +235,10 @@ export class CloneManager {
           // with no hand-over to the runner, so this path costs what it did before batching.
           this.busy = true;
           this.inFlight = 1;
-          const outcome = await this.processOne(claim);
+          const result = await this.processOne(claim);
           this.inFlight = 0;
-          if (outcome instanceof CloneCrashedError) await this.crashed([claim], outcome);
-          else this.source.complete(claim.ticket, outcome);
+          if (result instanceof CloneCrashedError) await this.crashed([claim], result);
+          else this.source.complete(claim.ticket, result);
           this.busy = false;
           this.dispatch(); // retries, after a crash
           continue;
@@ -345,62 +343,74 @@ export class CloneManager {
    * Returns null, or the crash and the claims it left without a result.
    */
   private async process(batch: readonly Claim[]): Promise<{ error: CloneCrashedError; undone: Claim[] } | null> {
+    const shape = this.context.shape;
     let done = 0;
-    const deliver = (outcome: (claim: Claim) => Outcome) => {
+    const deliver = (result: ItemResult) => {
       const claim = batch[done++]!;
       this.inFlight--;
-      this.source.complete(claim.ticket, outcome(claim));
+      this.source.complete(claim.ticket, result);
     };
     try {
       // One set of values per batch (`dispatch` splits batches where they change).
       const parameters = batch[0]!.parameters;
       if (parameters !== this.applied) await this.apply(parameters);
-      const cloneInputs = batch.map((claim) => this.cloneInputsOf(claim.inputs));
-      if (this.handle.runBatch === undefined) {
-        // Async clones: one item at a time, nothing to measure.
-        for (const inputs of cloneInputs) {
-          const result = await this.runOne(inputs);
-          deliver((claim) => this.outcomeOf(result, claim.inputs));
+      const runBatch = this.handle.runBatch;
+      if (runBatch === undefined || batch.length === 1) {
+        for (const claim of batch) {
+          const result = await this.runTimed(claim);
+          if (result instanceof CloneCrashedError) return { error: result, undone: batch.slice(done) };
+          deliver(result);
         }
         return null;
       }
       let bytes = 0;
-      for (const inputs of cloneInputs) bytes += payloadBytes(inputs);
+      for (const claim of batch) bytes += inputBytes(shape, claim.inputs);
       const start = performance.now();
-      if (batch.length === 1) {
-        const result = await this.runOne(cloneInputs[0]!);
-        deliver((claim) => this.outcomeOf(result, claim.inputs));
-      } else {
-        await this.handle.runBatch(cloneInputs, (results) => {
-          for (const result of results) deliver((claim) => this.outcomeOf(result, claim.inputs));
+      await runBatch.call(
+        this.handle,
+        batch.map((claim) => cloneInputs(shape, claim.inputs)),
+        (results) => {
+          for (const result of results) deliver(itemResult(shape, result, batch[done]!.inputs));
           this.pokeFeeder(); // the window has room again
-        });
-      }
+        },
+      );
       this.adaptWindow(performance.now() - start, batch.length, bytes);
       return null;
     } catch (error) {
       if (error instanceof CloneCrashedError) return { error, undone: batch.slice(done) };
-      const failure = { error: this.wrap(error) };
-      while (done < batch.length) deliver(() => failure);
+      const failure = { error: itemError(shape, error) };
+      while (done < batch.length) deliver(failure);
       return null;
     }
   }
 
-  /** `process` for one claim, with no batch arrays: the hot path of async clones. */
-  private async processOne(claim: Claim): Promise<Outcome | CloneCrashedError> {
+  /**
+   * `process` for one claim, with no batch arrays. For an async clone that holds the
+   * claim's parameter values, this is `runItem` itself: the hot path of async clones, one
+   * async frame per item.
+   */
+  private processOne(claim: Claim): Promise<ItemResult | CloneCrashedError> {
+    return claim.parameters === this.applied ? this.runTimed(claim) : this.applyAndRun(claim);
+  }
+
+  private async applyAndRun(claim: Claim): Promise<ItemResult | CloneCrashedError> {
     try {
-      if (claim.parameters !== this.applied) await this.apply(claim.parameters);
-      const inputs = this.cloneInputsOf(claim.inputs);
-      if (this.handle.runBatch === undefined) return this.outcomeOf({ outputs: await this.handle.run(inputs) }, claim.inputs);
-      const bytes = payloadBytes(inputs);
-      const start = performance.now();
-      const outputs = await this.handle.run(inputs);
-      this.adaptWindow(performance.now() - start, 1, bytes);
-      return this.outcomeOf({ outputs }, claim.inputs);
+      await this.apply(claim.parameters);
     } catch (error) {
-      if (error instanceof CloneCrashedError) return error;
-      return { error: this.wrap(error) };
+      return error instanceof CloneCrashedError ? error : { error: itemError(this.context.shape, error) };
     }
+    return this.runTimed(claim);
+  }
+
+  /** Runs one claim's item on the clone; a clone that batches has the item timed, for its window. */
+  private runTimed(claim: Claim): Promise<ItemResult | CloneCrashedError> {
+    const shape = this.context.shape;
+    if (this.handle.runBatch === undefined) return runItem(this.handle, shape, claim.inputs);
+    const start = performance.now();
+    return runItem(this.handle, shape, claim.inputs).then((result) => {
+      if (!(result instanceof CloneCrashedError)) this.adaptWindow(performance.now() - start, 1, inputBytes(shape, claim.inputs));
+      return result;
+    });
   }
 
   /** Gives the clone the values of a claim; until that succeeds, what it holds is unknown. */
@@ -408,32 +418,6 @@ export class CloneManager {
     this.applied = null;
     await this.handle.applyParameters(parameters.values);
     this.applied = parameters;
-  }
-
-  private async runOne(inputs: PortValues): Promise<ItemResult> {
-    try {
-      return { outputs: await this.handle.run(inputs) };
-    } catch (error) {
-      if (error instanceof CloneCrashedError) throw error;
-      return { error };
-    }
-  }
-
-  private cloneInputsOf(inputs: PortValues): PortValues {
-    const cloneInputs: PortValues = {};
-    for (const name of this.context.shape.inputs) cloneInputs[name] = inputs[name];
-    return cloneInputs;
-  }
-
-  private outcomeOf(result: ItemResult, inputs: PortValues): Outcome {
-    if ("error" in result) return { error: this.wrap(result.error) };
-    const outputs = result.outputs;
-    for (const [output, input] of this.context.shape.skips) outputs[output] = inputs[input];
-    return { outputs };
-  }
-
-  private wrap(error: unknown): unknown {
-    return error instanceof CellflowError ? error : new CellPullError(this.context.path, error);
   }
 
   /** Window = items that fit in BATCH_TARGET_MS at the measured speed (clones with `runBatch` only). */
@@ -455,14 +439,4 @@ export class CloneManager {
 
 function byTicket(a: Claim, b: Claim): number {
   return a.ticket - b.ticket;
-}
-
-/** Bytes of the typed arrays and ArrayBuffers among `values` (one level deep). */
-function payloadBytes(values: PortValues): number {
-  let bytes = 0;
-  for (const name in values) {
-    const value = values[name];
-    if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) bytes += value.byteLength;
-  }
-  return bytes;
 }

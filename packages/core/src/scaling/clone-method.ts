@@ -43,8 +43,13 @@ export interface CloneHandle {
   onCrash?(listener: (error: CloneCrashedError) => void): void;
 }
 
-/** One item's result in a batch: its output port values, or the error its cell threw. */
-export type ItemResult = { readonly outputs: Record<string, unknown> } | { readonly error: unknown };
+/**
+ * One item's result: its output port values, or the error its cell threw. The one shape
+ * everywhere an item's result goes: from a clone (`runBatch`), in a queue slot, and across
+ * a thread or process boundary, where the error travels serialized (`E` is then
+ * `SerializedError`: an error object does not survive structured clone with its class).
+ */
+export type ItemResult<E = unknown> = { readonly outputs: Record<string, unknown> } | { readonly error: E };
 
 /** What a clone method gets to build a clone. */
 export interface CloneRecipe {

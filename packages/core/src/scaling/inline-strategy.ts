@@ -1,6 +1,6 @@
-import { CellflowError } from "../errors/cellflow-error.js";
-import { CellPullError, InactiveError } from "../errors/runtime-errors.js";
+import { CloneCrashedError, InactiveError } from "../errors/runtime-errors.js";
 import { asyncCloneMethod } from "./methods/async-clone.js";
+import { runItem } from "./clone-item.js";
 import type { CloneHandle } from "./clone-method.js";
 import { isPromiseLike } from "../util/maybe-promise.js";
 import {
@@ -44,21 +44,15 @@ export class InlineStrategy implements ScalingStrategy {
     const inputs = isPromiseLike(pulled) ? await pulled : pulled;
     // The values in force once the inputs are in, as the queue strategy's claims take them.
     const parameters = this.context.parameters();
-    const cloneInputs: PortValues = {};
-    for (const name of this.context.shape.inputs) cloneInputs[name] = inputs[name];
     if (parameters !== this.applied) {
       this.applied = null;
       await clone.applyParameters(parameters.values);
       this.applied = parameters;
     }
-    let outputs: PortValues;
-    try {
-      outputs = await clone.run(cloneInputs);
-    } catch (error) {
-      throw error instanceof CellflowError ? error : new CellPullError(this.context.path, error);
-    }
-    for (const [output, input] of this.context.shape.skips) outputs[output] = inputs[input];
-    return outputs;
+    const result = await runItem(clone, this.context.shape, inputs);
+    if (result instanceof CloneCrashedError) throw result; // for the type: an async clone never dies
+    if ("error" in result) throw result.error;
+    return result.outputs;
   }
 
   async addClones(methods: readonly string[]): Promise<void> {

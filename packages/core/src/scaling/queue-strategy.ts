@@ -3,8 +3,8 @@ import { EndOfStreamError, InactiveError, type CloneCrashedError } from "../erro
 import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
 import { Serializer } from "../util/serializer.js";
 import { cloneMethod } from "./clone-method.js";
-import type { CloneHandle } from "./clone-method.js";
-import { CloneManager, type Claim, type ClaimSource, type Outcome, type RunningClone } from "./clone-manager.js";
+import type { CloneHandle, ItemResult } from "./clone-method.js";
+import { CloneManager, type Claim, type ClaimSource, type RunningClone } from "./clone-manager.js";
 import { OutputQueue } from "./output-queue.js";
 import {
   pullInputs,
@@ -13,9 +13,6 @@ import {
   type ScalableContext,
   type ScalingStrategy,
 } from "./scaling-strategy.js";
-
-/** A queue slot: an item's outcome; `end` marks the slot of an input pull that found the end of the stream. */
-type Slot = Outcome | { readonly error: unknown; readonly end: true };
 
 /** Clones asked for whose deploy has not finished: they count as clones (SPEC 3.10). */
 interface StartingClone {
@@ -34,7 +31,7 @@ interface StartingClone {
 export class QueueStrategy implements ScalingStrategy, ClaimSource {
   private readonly managers: CloneManager[] = [];
   private readonly starting: StartingClone[] = [];
-  private readonly queue: OutputQueue<Slot>;
+  private readonly queue: OutputQueue<ItemResult>;
   /** Whose turn it is to reserve a ticket and pull the inputs (new after a reset: a stuck claim stays behind). */
   private inputTurn = new Serializer();
   /**
@@ -44,8 +41,8 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
    * of the same sources stay in step instead of waiting for this cell for good.
    */
   private ended = false;
-  /** Filled slots that hold an end of stream (no item: `availablePulls` leaves them out). */
-  private endSlots = 0;
+  /** Filled slots that hold the end of the stream (no item: `availablePulls` leaves them out). */
+  private readonly endSlots = new Set<ItemResult>();
   /** Stopped by `halt`: an undeploy or a reset is coming. */
   private halted = false;
   /** Undeployed for good: clones that finish starting are undeployed at once. */
@@ -63,7 +60,7 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
   private abandoned = new Set<CloneManager>();
 
   constructor(private readonly context: ScalableContext) {
-    this.queue = new OutputQueue<Slot>(
+    this.queue = new OutputQueue<ItemResult>(
       () => this.capacity(),
       () => context.demandDriven || this.ended,
     );
@@ -167,13 +164,12 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
         parameters = this.context.parameters();
       } catch (error) {
         if (error instanceof AbortedError) return null;
+        const slot = { error }; // surfaces at the pull that takes this ticket
         if (error instanceof EndOfStreamError) {
           this.ended = true;
-          this.endSlots++;
-          this.queue.fill(ticket, { error, end: true });
-        } else {
-          this.queue.fill(ticket, { error }); // surfaces at the pull that takes this ticket
+          this.endSlots.add(slot);
         }
+        this.queue.fill(ticket, slot);
         return "retry";
       } finally {
         this.claiming--;
@@ -191,8 +187,8 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     return isPromiseLike(claimed) ? claimed : Promise.resolve(claimed);
   }
 
-  complete(ticket: number, outcome: Outcome): void {
-    if (!this.halted) this.queue.fill(ticket, outcome);
+  complete(ticket: number, result: ItemResult): void {
+    if (!this.halted) this.queue.fill(ticket, result);
   }
 
   async cloneCrashed(
@@ -265,7 +261,7 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     this.queue.clear();
     this.orphans.length = 0; // their tickets belonged to the stream before the reset
     this.ended = false;
-    this.endSlots = 0;
+    this.endSlots.clear();
     this.claiming = 0;
     this.inputTurn = new Serializer();
     const clones = await Promise.allSettled(
@@ -306,12 +302,12 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
   }
 
   availablePulls(upstream: number): number {
-    return this.queue.outstanding - this.claiming - this.endSlots + upstream;
+    return this.queue.outstanding - this.claiming - this.endSlots.size + upstream;
   }
 
-  private readonly unpack = (slot: Slot): PortValues => {
+  private readonly unpack = (slot: ItemResult): PortValues => {
     if ("error" in slot) {
-      if ("end" in slot) this.endSlots--;
+      this.endSlots.delete(slot);
       throw slot.error;
     }
     return slot.outputs;

@@ -107,8 +107,8 @@ export class ChannelClone implements CloneHandle {
     onResults: (results: ItemResult[]) => void,
   ): Promise<void> {
     const items = inputs.map((values) => ({ ...values }));
-    const hand = (reply: OkReply) =>
-      onResults(reply.results!.map((r) => (r.ok ? { outputs: r.value } : { error: deserializeError(r.error) })));
+    // Outputs arrive as they are; only an error needs rebuilding.
+    const hand = (reply: OkReply) => onResults(reply.results!.map((r) => ("error" in r ? { error: deserializeError(r.error) } : r)));
     let reply: OkReply;
     try {
       reply = await this.request({ op: "runBatch", items }, this.transfer ? transferablesOfAll(items) : [], hand);

@@ -11,7 +11,8 @@ import { enterClone } from "../clone-context.js";
 import { applyParameters } from "../clone-settings.js";
 import { CellNotLocatableError, DataCloneError } from "../../errors/runtime-errors.js";
 import { serializeError } from "./errors-across.js";
-import type { BatchItemReply, CloneReply, CloneRequest } from "./protocol.js";
+import type { ItemResult } from "../clone-method.js";
+import type { CloneReply, CloneRequest, SerializedError } from "./protocol.js";
 import { transferablesOf, transferablesOfAll, uncloneableEntry } from "./transferables.js";
 
 interface Port {
@@ -67,7 +68,7 @@ const PARTIAL_REPLY_MS = 5;
 
 /** Runs a batch's items one after the other; each succeeds or fails on its own. */
 async function runBatch(request: Extract<CloneRequest, { op: "runBatch" }>): Promise<void> {
-  let done: BatchItemReply[] = [];
+  let done: ItemResult<SerializedError>[] = [];
   let since = performance.now();
   const flush = (partial: boolean) => {
     replyBatch(request, done, partial);
@@ -83,9 +84,9 @@ async function runBatch(request: Extract<CloneRequest, { op: "runBatch" }>): Pro
     for (const inputs of request.items) {
       if (done.length > 0 && performance.now() - since >= PARTIAL_REPLY_MS) flush(true);
       try {
-        done.push({ ok: true, value: await host!.run(inputs) });
+        done.push({ outputs: await host!.run(inputs) });
       } catch (error) {
-        done.push({ ok: false, error: serializeError(error) });
+        done.push({ error: serializeError(error) });
       }
     }
   } finally {
@@ -94,18 +95,18 @@ async function runBatch(request: Extract<CloneRequest, { op: "runBatch" }>): Pro
   flush(false);
 }
 
-function replyBatch(request: CloneRequest, results: BatchItemReply[], partial: boolean): void {
-  const values = results.flatMap((r) => (r.ok ? [r.value] : []));
+function replyBatch(request: CloneRequest, results: ItemResult<SerializedError>[], partial: boolean): void {
+  const values = results.flatMap((r) => ("outputs" in r ? [r.outputs] : []));
   try {
     port.send({ id: request.id, ok: true, results, ...(partial ? { partial } : {}) }, transfer ? transferablesOfAll(values) : []);
   } catch (error) {
     // Some output cannot cross: fail just those items, naming the port, and send the rest.
-    const checked = results.map((r): BatchItemReply => {
-      if (!r.ok) return r;
-      const bad = uncloneableEntry(r.value);
-      return bad === undefined ? r : { ok: false, error: serializeError(uncloneableOutput(bad, (error as Error).message)) };
+    const checked = results.map((r): ItemResult<SerializedError> => {
+      if ("error" in r) return r;
+      const bad = uncloneableEntry(r.outputs);
+      return bad === undefined ? r : { error: serializeError(uncloneableOutput(bad, (error as Error).message)) };
     });
-    const kept = checked.flatMap((r) => (r.ok ? [r.value] : []));
+    const kept = checked.flatMap((r) => ("outputs" in r ? [r.outputs] : []));
     port.send({ id: request.id, ok: true, results: checked, ...(partial ? { partial } : {}) }, transfer ? transferablesOfAll(kept) : []);
   }
 }

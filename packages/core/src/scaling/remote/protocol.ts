@@ -1,4 +1,5 @@
 import type { CellLocation } from "../cell-registry.js";
+import type { ItemResult } from "../clone-method.js";
 import type { CloneSettings, ParameterValue } from "../clone-settings.js";
 import type { CloneShape } from "../clone-shape.js";
 
@@ -22,19 +23,14 @@ export interface SerializedError {
   readonly cause?: SerializedError;
 }
 
-/** One item of a batch: its output values, or the error its cell threw. */
-export type BatchItemReply =
-  | { readonly ok: true; readonly value: Record<string, unknown> }
-  | { readonly ok: false; readonly error: SerializedError };
-
 /** Replies from the clone, matched to requests by `id`. */
 export type CloneReply =
   | {
       readonly id: number;
       readonly ok: true;
       readonly value?: Record<string, unknown>;
-      /** The answer to a "runBatch" request: the next items' results, in order. */
-      readonly results?: BatchItemReply[];
+      /** The answer to a "runBatch" request: the next items' results, in order (errors serialized). */
+      readonly results?: ItemResult<SerializedError>[];
       /** More results of this "runBatch" request follow (the batch runs long; these are done). */
       readonly partial?: boolean;
     }
