@@ -85,20 +85,20 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
 
   private async startClones(clones: readonly StartingClone[]): Promise<void> {
     try {
-      const made = clones.map((c) => this.create(c.method));
-      const handles = made.map((m) => m.handle);
-      const deployed = await Promise.allSettled(handles.map((h) => h.deploy()));
-      const failure = deployed.find((d) => d.status === "rejected");
+      const launched = await Promise.allSettled(clones.map((c) => this.launch(c.method)));
+      const running = launched.flatMap((l) => (l.status === "fulfilled" ? [l.value] : []));
+      const failure = launched.find((l) => l.status === "rejected");
       if (failure !== undefined) {
-        await Promise.allSettled(handles.map((h, i) => (deployed[i]!.status === "fulfilled" ? h.undeploy() : undefined)));
+        // All or none: the ones that did start go again.
+        await Promise.allSettled(running.map((c) => c.handle.undeploy()));
         throw failure.reason;
       }
       // Started while a reset runs: join the pipeline once it is over.
       while (this.halted && !this.finished) await this.resumed;
       const unwanted: CloneHandle[] = [];
       clones.forEach((clone, i) => {
-        if (clone.cancelled || this.finished) unwanted.push(handles[i]!);
-        else this.managers.push(this.newManager(made[i]!));
+        if (clone.cancelled || this.finished) unwanted.push(running[i]!.handle);
+        else this.managers.push(this.newManager(running[i]!));
       });
       this.queue.admitReservers();
       await Promise.allSettled(unwanted.map((h) => h.undeploy()));
@@ -199,17 +199,9 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     if (this.halted) return null; // killed by `settle` on the way to undeploy or reset: no crash
     const method = manager.handle.method;
     await manager.handle.undeploy().catch(() => undefined);
-    let replacement: RunningClone | null = null;
-    if (this.context.replaceCrashedClones && !this.halted) {
-      // Built with today's values; the items it re-runs apply the values of their claims.
-      const clone = this.create(method);
-      try {
-        await clone.handle.deploy();
-        replacement = clone;
-      } catch {
-        await clone.handle.undeploy().catch(() => undefined);
-      }
-    }
+    // Built with today's values; the items it re-runs apply the values of their claims.
+    const replacement =
+      this.context.replaceCrashedClones && !this.halted ? await this.launch(method).catch(() => null) : null;
     this.context.reportCrash({ method, error, replaced: replacement !== null, retried: claims.length > 0 });
     if (replacement !== null) return replacement;
     this.forget(manager);
@@ -272,9 +264,7 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
         }
         // Its item never ended: start over with a fresh clone of the same kind.
         await m.handle.undeploy().catch(() => undefined);
-        const fresh = this.create(m.handle.method);
-        await fresh.handle.deploy();
-        return fresh;
+        return this.launch(m.handle.method);
       }),
     );
     for (const c of clones) if (c.status === "fulfilled") this.resetClones.push(c.value);
@@ -317,10 +307,22 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     return new CloneManager(clone, this.context, this, this.orphans.splice(0));
   }
 
-  /** A new clone (not deployed yet), built with the parameter values in force now. */
-  private create(method: string): RunningClone {
+  /**
+   * A new running clone of `method`, built with the parameter values in force now (read
+   * before the first await, so clones launched together share them). A clone that fails
+   * to deploy is undeployed (whatever part of it started: a thread, a process) and its
+   * error thrown.
+   */
+  private async launch(method: string): Promise<RunningClone> {
     const parameters = this.context.parameters();
-    return { handle: cloneMethod(method).create(this.context.recipe(parameters)), parameters };
+    const handle = cloneMethod(method).create(this.context.recipe(parameters));
+    try {
+      await handle.deploy();
+    } catch (error) {
+      await handle.undeploy().catch(ignore);
+      throw error;
+    }
+    return { handle, parameters };
   }
 
   /** No clone running or starting can fill the head any more: a pull waiting for it fails. */

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import type { CloneCrashEvent } from "@cellflow/core";
 import { ScalableMath, ScalableRunningSum, ScalableTrouble, markerPath, methodOf, removeMarkers, type TroubleItem, type Where } from "../fixtures/thread-cells.js";
+import { ScalableFailingDeploy, pidIn } from "./failing-deploy-cells.js";
 import { eventually, harness, isZombie, processExists } from "./harness.js";
 
 afterAll(removeMarkers);
@@ -132,5 +133,24 @@ describe("reset() with two thread clones", () => {
     } finally {
       await pipeline.undeploy();
     }
+  });
+});
+
+describe("a clone that fails to deploy", () => {
+  it("is ended: its child process does not outlive the failed deploy or scaleUp", async () => {
+    const { pipeline, scalable } = harness(ScalableFailingDeploy, (i) => i);
+    scalable.scaleUp(1, "process");
+    const atDeploy = await pipeline.deploy().then(() => null, (error: unknown) => error);
+    expect(String(atDeploy)).toContain("cannot deploy in pid");
+    const deployPid = pidIn(atDeploy);
+    expect(deployPid).not.toBe(process.pid);
+
+    scalable.scaleDown(1);
+    await pipeline.deploy();
+    const atScaleUp = await scalable.scaleUp(1, "process").then(() => null, (error: unknown) => error);
+    const scaleUpPid = pidIn(atScaleUp);
+    expect(scalable.cloneCount).toBe(0);
+    await pipeline.undeploy();
+    expect(await eventually(() => gone(deployPid) && gone(scaleUpPid), 3_000)).toBe(true);
   });
 });
