@@ -96,8 +96,8 @@ describe("the packed @cellflow/core", () => {
       "package/LICENSE",
       "package/dist/index.js",
       "package/dist/index.d.ts",
-      "package/dist/scaling/remote/entry.mjs",
-      "package/dist/scaling/remote/clone-runtime.js",
+      "package/dist/scaling/channel/entry.mjs",
+      "package/dist/scaling/channel/clone-runtime.js",
     ]) {
       expect(entries).toContain(file);
     }

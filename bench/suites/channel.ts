@@ -4,7 +4,7 @@
  * SPEC section 7 names comlink as the RPC candidate for thread clones. A clone call is
  * one request and one reply; this suite measures exactly that round trip both ways,
  * one call in flight (a single clone waiting for its item) and 16 in flight (several
- * managers), side by side. Evidence for the choice in scaling/remote/channel-clone.ts.
+ * managers), side by side. Evidence for the choice in scaling/channel/channel-clone.ts.
  */
 import { Worker } from "node:worker_threads";
 import * as Comlink from "comlink";

@@ -1,7 +1,7 @@
 // Builds dist/: esbuild compiles the sources file by file (not bundled), tsc writes the
 // declarations, and the clone entry is copied as is.
 //
-// Why not a bundle: thread and process clones start from dist/scaling/remote/entry.mjs
+// Why not a bundle: thread and process clones start from dist/scaling/channel/entry.mjs
 // and import the clone runtime next to it; the runtime and the user's cell modules must
 // share one copy of the engine's modules (the cell registry above all). Compiled file by
 // file, both reach the same dist/*.js files, so Node loads each module once.
@@ -22,6 +22,6 @@ const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 const declared = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
 if (declared.status !== 0) process.exit(declared.status ?? 1); // tsc printed why
 // Plain JavaScript on purpose (it loads before any TypeScript support), so neither tool emits it.
-copyFileSync(`${root}/src/scaling/remote/entry.mjs`, `${root}/dist/scaling/remote/entry.mjs`);
+copyFileSync(`${root}/src/scaling/channel/entry.mjs`, `${root}/dist/scaling/channel/entry.mjs`);
 // The tarball ships the repository's license (packages/core/LICENSE is a build output).
 copyFileSync(`${root}/../../LICENSE`, `${root}/LICENSE`);

@@ -2,10 +2,10 @@ import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { locateCell } from "../cell-registry.js";
 import { registerCloneMethod, type CloneMethod } from "../clone-method.js";
-import { ChannelClone, type Channel } from "../remote/channel-clone.js";
-import type { CloneBootData } from "../remote/protocol.js";
+import { ChannelClone, type Channel } from "../channel/channel-clone.js";
+import type { CloneBootData } from "../channel/protocol.js";
 
-const entry = fileURLToPath(new URL("../remote/entry.mjs", import.meta.url));
+const entry = fileURLToPath(new URL("../channel/entry.mjs", import.meta.url));
 
 /** A clone in a child process: isolation (its own heap, crashes stay there) at the cost of copying values. */
 function openProcess(boot: CloneBootData): Channel {

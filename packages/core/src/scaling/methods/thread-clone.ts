@@ -1,10 +1,10 @@
 import { Worker } from "node:worker_threads";
 import { locateCell } from "../cell-registry.js";
 import { registerCloneMethod, type CloneMethod } from "../clone-method.js";
-import { ChannelClone, type Channel } from "../remote/channel-clone.js";
-import type { CloneBootData } from "../remote/protocol.js";
+import { ChannelClone, type Channel } from "../channel/channel-clone.js";
+import type { CloneBootData } from "../channel/protocol.js";
 
-const entry = new URL("../remote/entry.mjs", import.meta.url);
+const entry = new URL("../channel/entry.mjs", import.meta.url);
 
 /** A clone in a worker thread: real parallelism for CPU-bound cells, values by structured clone or transfer. */
 function openThread(boot: CloneBootData): Channel {

@@ -13,7 +13,7 @@ export type CloneRequest =
   | { readonly id: number; readonly op: "reset" }
   | { readonly id: number; readonly op: "undeploy" };
 
-/** An error as it crosses the boundary: enough to rebuild a typed error with the remote stack. */
+/** An error as it crosses the boundary: enough to rebuild a typed error with the stack it had in the clone. */
 export interface SerializedError {
   readonly name: string;
   readonly message: string;

@@ -17,7 +17,7 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
 }
 
 /**
- * Errors that keep their class across the boundary (message and remote stack): the
+ * Errors that keep their class across the boundary (message and the clone's stack): the
  * engine's own, and JavaScript's built-in ones, so `cause instanceof RangeError` holds as
  * with async clones. Other classes (a cell's own error types) arrive as `Error` with
  * their `name`, message and stack: a class cannot be sent, only rebuilt from a name.
@@ -35,8 +35,8 @@ const typed: Record<string, new (message: string) => Error> = {
 
 /**
  * Rebuilds a thrown error on the parent's side: a CellPullError stays one (same path,
- * the remote error with its remote stack as `cause`), a DataCloneError or
- * CellNotLocatableError stays one; anything else becomes an Error with the remote name,
+ * the clone's error with its stack as `cause`), a DataCloneError or
+ * CellNotLocatableError stays one; anything else becomes an Error with the name,
  * message and stack.
  */
 export function deserializeError(data: SerializedError): Error {
