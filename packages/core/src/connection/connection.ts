@@ -1,15 +1,16 @@
 import type { CompositeCell } from "../cells/composite-cell.js";
 import { AlreadyConnectedError, InvalidConnectionError } from "../errors/structure-errors.js";
-import type { Fanout } from "../io/fanout.js";
-import type { Inbox } from "../io/inbox.js";
-import { scopeOf, type IO } from "../io/io.js";
+import type { Input } from "../io/input.js";
+import { scopeOf } from "../io/io.js";
+import type { Output } from "../io/output.js";
+import type { InputPort, OutputPort } from "../io/ports.js";
 import type { MaybePromise } from "../util/maybe-promise.js";
 import { Waiters } from "../util/waiters.js";
 
 /** What a connection may leave from: an `Output`, an `InputPort` (inside) or an `OutputPort` (outside). */
-export type ConnectionSource<T> = IO<T> & { readonly fanout: Fanout<T> };
-/** What a connection may enter: an `Input`, a parameter, an `InputPort` (outside) or an `OutputPort` (inside). */
-export type ConnectionTarget<T> = IO<T> & { readonly inbox: Inbox<T> };
+export type ConnectionSource<T> = Output<T> | InputPort<T> | OutputPort<T>;
+/** What a connection may enter: an `Input`, a parameter (an `Input` too), an `InputPort` (outside) or an `OutputPort` (inside). */
+export type ConnectionTarget<T> = Input<T> | InputPort<T> | OutputPort<T>;
 
 export interface ConnectionOptions {
   /**
