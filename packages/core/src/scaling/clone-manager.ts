@@ -44,6 +44,10 @@ export interface ClaimSource {
    * to other managers.
    */
   release(manager: CloneManager, claims: readonly Claim[]): void;
+  /** Someone waits for the scalable cell to be idle: managers then report `noteQuiet` (a field read per item otherwise). */
+  readonly watchingIdle: boolean;
+  /** A manager just came to hold no item: the cell may be idle now. */
+  noteQuiet(): void;
 }
 
 /** After this many clones died on one item, the item fails instead of killing more clones. */
@@ -172,6 +176,11 @@ export class CloneManager {
     return this.held;
   }
 
+  /** Holds no item and has no message out to its clone (nor a crash to handle). */
+  get isQuiet(): boolean {
+    return !this.busy && this.held === 0 && this.crashNoticed === null;
+  }
+
   /**
    * Runs `claims` of a clone that is gone, before this manager's own: items that already
    * crashed a clone one at a time, the others with its next message. Handed over directly,
@@ -195,8 +204,10 @@ export class CloneManager {
     this.checkIdle();
   }
 
+  /** Called whenever the manager may have come to hold nothing: marks it idle if it is stopping, and tells a cell-idle watch. */
   private checkIdle(): void {
     if (!this.isIdle && (this.stopRequested || !this.feeding) && !this.busy && this.held === 0) this.markIdle();
+    if (this.source.watchingIdle) this.source.noteQuiet();
   }
 
   private pokeFeeder(): void {

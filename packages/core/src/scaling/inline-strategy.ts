@@ -82,4 +82,11 @@ export class InlineStrategy implements ScalingStrategy {
   availablePulls(upstream: number): number {
     return upstream;
   }
+
+  /** Always idle: nothing runs but inside a pull. */
+  async whenIdle(): Promise<void> {}
+
+  isIdle(): boolean {
+    return true;
+  }
 }

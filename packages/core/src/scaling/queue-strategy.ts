@@ -14,6 +14,12 @@ import {
   type ScalingStrategy,
 } from "./scaling-strategy.js";
 
+/** A caller of `whenIdle`, until a look finds the cell idle. */
+interface IdleWaiter {
+  readonly whileWaiting: boolean;
+  readonly resolve: () => void;
+}
+
 /** Clones asked for whose deploy has not finished: they count as clones (SPEC 3.10). */
 interface StartingClone {
   readonly method: string;
@@ -58,6 +64,16 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
   private readonly orphans: Claim[] = [];
   /** Managers whose clone was still busy when undeploy or reset stopped waiting for it. */
   private abandoned = new Set<CloneManager>();
+  /** Crashed clones being replaced (`cloneCrashed` running). */
+  private replacing = 0;
+  /** `stop` is over: nothing runs any more. */
+  private stopped = false;
+  /** Callers of `whenIdle` still waiting; null when none (the usual case). */
+  private idleWaiters: IdleWaiter[] | null = null;
+  /** The look at the next macrotask turn, once one is asked for. */
+  private idleLook: NodeJS.Immediate | null = null;
+  /** Whether anyone waits for idle: only then do managers and claims report `noteQuiet`. */
+  watchingIdle = false;
 
   constructor(private readonly context: ScalableContext) {
     this.queue = new OutputQueue<ItemResult>(
@@ -105,6 +121,7 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     } finally {
       for (const clone of clones) this.starting.splice(this.starting.indexOf(clone), 1);
       this.failTakerIfInactive();
+      this.noteQuiet();
     }
   }
 
@@ -131,6 +148,7 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     for (const manager of leaving) this.forget(manager); // a leaving clone that crashed is gone already
     await Promise.all([...leaving.map((m) => m.handle.undeploy()), ...cancelled]);
     this.failTakerIfInactive();
+    this.noteQuiet();
   }
 
   next(): MaybePromise<PortValues> {
@@ -173,6 +191,7 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
         return "retry";
       } finally {
         this.claiming--;
+        if (this.watchingIdle) this.noteQuiet();
       }
       this.ended = false; // the inputs delivered again (a source may get more items)
       const claim: Claim = { ticket, inputs, parameters, crashes: 0 };
@@ -197,16 +216,22 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     error: CloneCrashedError,
   ): Promise<RunningClone | null> {
     if (this.halted) return null; // killed by `settle` on the way to undeploy or reset: no crash
-    const method = manager.handle.method;
-    await manager.handle.undeploy().catch(() => undefined);
-    // Built with today's values; the items it re-runs apply the values of their claims.
-    const replacement =
-      this.context.replaceCrashedClones && !this.halted ? await this.launch(method).catch(() => null) : null;
-    this.context.reportCrash({ method, error, replaced: replacement !== null, retried: claims.length > 0 });
-    if (replacement !== null) return replacement;
-    this.forget(manager);
-    this.adopt(claims);
-    return null;
+    this.replacing++;
+    try {
+      const method = manager.handle.method;
+      await manager.handle.undeploy().catch(() => undefined);
+      // Built with today's values; the items it re-runs apply the values of their claims.
+      const replacement =
+        this.context.replaceCrashedClones && !this.halted ? await this.launch(method).catch(() => null) : null;
+      this.context.reportCrash({ method, error, replaced: replacement !== null, retried: claims.length > 0 });
+      if (replacement !== null) return replacement;
+      this.forget(manager);
+      this.adopt(claims);
+      return null;
+    } finally {
+      this.replacing--;
+      this.noteQuiet();
+    }
   }
 
   release(manager: CloneManager, claims: readonly Claim[]): void {
@@ -276,24 +301,71 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     this.halted = false;
     for (const clone of this.resetClones.splice(0)) this.managers.push(this.newManager(clone));
     this.releaseHalted();
+    this.noteQuiet();
   }
 
   async stop(): Promise<void> {
     this.finished = true;
     this.releaseHalted();
-    const managers = this.managers.splice(0);
-    await this.settle(managers);
-    // Clones still starting undeploy themselves once deployed (`finished`).
-    await Promise.all(this.starting.map((c) => c.settled));
-    const handles = [...managers.map((m) => m.handle), ...this.resetClones.splice(0).map((c) => c.handle)];
-    const undeployed = await Promise.allSettled(handles.map((h) => h.undeploy()));
-    const failure = undeployed.find((u) => u.status === "rejected");
-    if (failure !== undefined) throw failure.reason;
+    try {
+      const managers = this.managers.splice(0);
+      await this.settle(managers);
+      // Clones still starting undeploy themselves once deployed (`finished`).
+      await Promise.all(this.starting.map((c) => c.settled));
+      const handles = [...managers.map((m) => m.handle), ...this.resetClones.splice(0).map((c) => c.handle)];
+      const undeployed = await Promise.allSettled(handles.map((h) => h.undeploy()));
+      const failure = undeployed.find((u) => u.status === "rejected");
+      if (failure !== undefined) throw failure.reason;
+    } finally {
+      this.stopped = true;
+      this.noteQuiet();
+    }
   }
 
   availablePulls(upstream: number): number {
     return this.queue.outstanding - this.claiming - this.endSlots.size + upstream;
   }
+
+  whenIdle(whileWaiting: boolean): Promise<void> {
+    return new Promise<void>((resolve) => {
+      (this.idleWaiters ??= []).push({ whileWaiting, resolve });
+      this.watchingIdle = true;
+      this.noteQuiet();
+    });
+  }
+
+  /**
+   * At the start of a macrotask (`whenIdle` looks there only): any step the managers take
+   * on their own in microtasks is done, so each one is parked on something. Idle: none is
+   * parked on a deploy, a crash replacement or a reset, and (unless `whileWaiting`) none on
+   * an input pull or an item in its clone: what is left is waiting for room (a pull) or for
+   * its turn behind one that is.
+   */
+  isIdle(whileWaiting: boolean): boolean {
+    if (this.stopped) return true;
+    if (this.halted || this.starting.length > 0 || this.replacing > 0) return false;
+    if (whileWaiting) return true;
+    if (this.claiming > 0) return false;
+    for (const manager of this.managers) if (!manager.isQuiet) return false;
+    return true;
+  }
+
+  /**
+   * Something happened that may leave the cell idle: if anyone waits, look at the next
+   * macrotask turn (a look now could land between two microtask steps of a hand-over).
+   */
+  noteQuiet(): void {
+    if (this.idleWaiters !== null && this.idleLook === null) this.idleLook = setImmediate(this.lookIdle);
+  }
+
+  private readonly lookIdle = (): void => {
+    this.idleLook = null;
+    const waiters = this.idleWaiters ?? [];
+    const left = waiters.filter((w) => !this.isIdle(w.whileWaiting));
+    this.idleWaiters = left.length > 0 ? left : null;
+    this.watchingIdle = left.length > 0;
+    for (const w of waiters) if (!left.includes(w)) w.resolve();
+  };
 
   private readonly unpack = (slot: ItemResult): PortValues => {
     if ("error" in slot) {

@@ -112,6 +112,51 @@ export abstract class ScalableCell extends CompositeCell {
     return this.strategy === null ? Promise.resolve() : this.strategy.removeClones(times);
   }
 
+  /**
+   * Resolves once this cell is idle: everything it does without being pulled again is
+   * done. For tests and tools that count what a scalable cell did on its own (how far it
+   * filled ahead, say) without guessing how long that takes.
+   *
+   * Idle means, looked at between two macrotask turns: no clone is starting or being
+   * replaced, no reset is running, no input pull is in flight, no clone holds an item
+   * (claimed, running, or its result on the way back), and every clone waits for room in
+   * the queue: the queue is full, or the stream has ended or the cell sits on a recurrent
+   * cycle (it then fills only when pulled). A cell that is not deployed (or is being
+   * undeployed), has no clone, or runs "no-scaling" is idle at once.
+   *
+   * Slow inputs and slow items are waited for, so an input or item that waits on
+   * something only the caller can release (a gate it holds, a pull of another consumer of
+   * the same source) keeps the cell from ever being idle. For those, pass
+   * `{ whileWaiting: true }`: it resolves once the cell itself has nothing left to do
+   * (no clone starting or being replaced, no reset running; every clone waits for room,
+   * an input, or the item it runs), without waiting for those inputs and items.
+   *
+   * Nothing is watched while nobody waits: the cost is a field read per item.
+   * {@link ScalableCell.whenAllIdle} waits for several scalable cells at once.
+   */
+  whenIdle(options: { readonly whileWaiting?: boolean } = {}): Promise<void> {
+    return this.strategy === null ? Promise.resolve() : this.strategy.whenIdle(options.whileWaiting === true);
+  }
+
+  /**
+   * Resolves once every scalable cell in `root` (`root` itself included; not those in a
+   * scalable cell's inner cell, a template that never runs) is idle at the same moment, as
+   * {@link ScalableCell.whenIdle} defines it. Cells fed by one another make each other
+   * busy again (a pull of one gives the one upstream room), so this looks again until all
+   * are idle at once: then nothing happens in `root` until it is pulled.
+   */
+  static async whenAllIdle(root: Cell, options: { readonly whileWaiting?: boolean } = {}): Promise<void> {
+    const cells = scalableCellsIn(root);
+    const whileWaiting = options.whileWaiting === true;
+    for (;;) {
+      await Promise.all(cells.map((cell) => cell.whenIdle(options)));
+      const allIdle = await new Promise<boolean>((resolve) =>
+        setImmediate(() => resolve(cells.every((cell) => cell.strategy === null || cell.strategy.isIdle(whileWaiting)))),
+      );
+      if (allIdle) return;
+    }
+  }
+
   /** @internal */
   override adoptChild(child: Cell): void {
     if (this.children.length > 0) {
@@ -258,6 +303,13 @@ export abstract class ScalableCell extends CompositeCell {
       },
     };
   }
+}
+
+/** The scalable cells in `root` and below, not descending into their inner (template) cells. */
+function scalableCellsIn(root: Cell): ScalableCell[] {
+  if (root instanceof ScalableCell) return [root];
+  const children = (root as Partial<CompositeCell>).children ?? [];
+  return children.flatMap(scalableCellsIn);
 }
 
 function assertCount(times: number, what: string): void {

@@ -85,6 +85,13 @@ export interface ScalingStrategy {
   stop(): Promise<void>;
   /** Items this cell can still deliver, counting what its queue holds. */
   availablePulls(upstream: number): number;
+  /** Resolves once `isIdle(whileWaiting)` holds at a macrotask turn (see `ScalableCell.whenIdle`). */
+  whenIdle(whileWaiting: boolean): Promise<void>;
+  /**
+   * Whether the cell is idle (see `ScalableCell.whenIdle`). Only meaningful at the start of
+   * a macrotask (no microtask pending), where no hand-over between two steps is half done.
+   */
+  isIdle(whileWaiting: boolean): boolean;
 }
 
 /**

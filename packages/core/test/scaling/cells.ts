@@ -134,26 +134,6 @@ export async function waitFor(condition: () => boolean, what = "condition", ms =
   }
 }
 
-/**
- * Lets the background work (eager filling) run until it stops on its own: waits until
- * `count()` has not changed for a while. Returns the settled count.
- */
-export async function settled(count: () => number, quietMs = 25): Promise<number> {
-  let last = count();
-  let quietSince = Date.now();
-  const deadline = Date.now() + 5_000;
-  while (Date.now() - quietSince < quietMs) {
-    if (Date.now() > deadline) throw new Error(`never settled: count kept changing (now ${count()})`);
-    await sleep(2);
-    const now = count();
-    if (now !== last) {
-      last = now;
-      quietSince = Date.now();
-    }
-  }
-  return last;
-}
-
 /** A gate clone runs wait on: closed until `open()`. */
 export class Gate {
   private opened = false;

@@ -3,7 +3,7 @@
  * once, before anyone pulls the pipeline, limited only by capacity and input speed.
  */
 import { describe, expect, it } from "vitest";
-import { line, settled, sleep, waitFor } from "./cells.js";
+import { line, sleep } from "./cells.js";
 
 describe("eager filling", () => {
   it("pulls the source and runs clones before the first pipeline.pull(), up to capacity", async () => {
@@ -11,14 +11,16 @@ describe("eager filling", () => {
     scalable.queueCapacity.setValue(3);
     await scalable.scaleUp(2);
     await p.deploy();
-    expect(await settled(() => source.pulls)).toBe(3);
+    await scalable.whenIdle();
+    expect(source.pulls).toBe(3);
     const clones = stats.instances.filter((w) => w !== template);
     // The clones already did the work: the first pulls only take finished items.
     expect(clones.flatMap((c) => c.seen).sort()).toEqual([0, 1, 2]);
     expect(sink.values).toEqual([]);
     await p.pull();
     expect(sink.values).toEqual([0]);
-    expect(await settled(() => source.pulls)).toBe(4); // one taken, one more admitted
+    await scalable.whenIdle();
+    expect(source.pulls).toBe(4); // one taken, one more admitted
     await p.undeploy();
   });
 
@@ -30,7 +32,9 @@ describe("eager filling", () => {
     scalable.queueCapacity.setValue(4);
     await scalable.scaleUp(2);
     await p.deploy();
-    await waitFor(() => source.pulls === 4 && stats.running === 0, "the queue to fill");
+    await scalable.whenIdle(); // the queue is full and the clones are done
+    expect(source.pulls).toBe(4);
+    expect(stats.running).toBe(0);
     const runsBefore = stats.finished.length;
     // The four queued items come out without any clone running meanwhile being needed.
     for (let i = 0; i < 4; i++) await p.pull();
@@ -44,7 +48,8 @@ describe("eager filling", () => {
     scalable.queueCapacity.setValue(5);
     await scalable.scaleUp(3);
     await p.deploy();
-    expect(await settled(() => source.pulls)).toBe(2);
+    await scalable.whenIdle();
+    expect(source.pulls).toBe(2);
     await p.pull();
     await p.pull();
     expect(sink.values).toEqual([0, 1]);

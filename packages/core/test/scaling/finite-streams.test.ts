@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { Connection, EndOfStreamError, Output, Pipeline, SingleCell } from "@cellflow/core";
 import { withinDeadline } from "../helpers.js";
-import { Collector, line, pullEach, scalableOf, settled, sleep, workerClass, yields } from "./cells.js";
+import { Collector, line, pullEach, scalableOf, sleep, workerClass, yields } from "./cells.js";
 
 const uneven = async (x: number) => {
   await (x % 3 === 0 ? sleep(1) : yields(x % 4));
@@ -51,7 +51,7 @@ describe("finite streams through a scalable cell", () => {
     await p.pull();
     await p.pull();
     // Eager filling moves the rest from the source into the queue, and finds the end.
-    await settled(() => source.pulls);
+    await scalable.whenIdle();
     expect(p.availablePulls()).toBe(3);
     for (let left = 2; left >= 0; left--) {
       await p.pull();

@@ -16,7 +16,7 @@ import {
   type CompositeCell,
   type ScalingStrategyName,
 } from "@cellflow/core";
-import { Collector, CounterSource, line, pullEach, settled, sleep, workerClass, yields } from "./cells.js";
+import { Collector, CounterSource, line, pullEach, sleep, workerClass, yields } from "./cells.js";
 
 /** Runs the same uneven, sometimes failing, finite pipeline with a strategy; returns what the user sees. */
 async function observe(strategy: ScalingStrategyName, clones: number) {
@@ -59,7 +59,8 @@ describe('scalingStrategy "no-scaling"', () => {
     scalable.scalingStrategy.setValue("no-scaling");
     await scalable.scaleUp(2);
     await p.deploy();
-    expect(await settled(() => source.pulls)).toBe(0);
+    await scalable.whenIdle(); // at once: without a queue, nothing runs between pulls
+    expect(source.pulls).toBe(0);
     await p.pull();
     await p.pull();
     expect(source.pulls).toBe(2);

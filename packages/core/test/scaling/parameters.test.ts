@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { AlreadyDeployedError } from "@cellflow/core";
 import { thrownBy } from "../helpers.js";
-import { line, sleep, waitFor, yields } from "./cells.js";
+import { line, sleep, yields } from "./cells.js";
 
 describe("parameters of the inner cell", () => {
   it("config parameters set on the template before deploy reach every clone's onDeploy", async () => {
@@ -67,7 +67,8 @@ describe("parameters of the inner cell", () => {
     scalable.queueCapacity.setValue(2);
     await scalable.scaleUp(2);
     await p.deploy();
-    await waitFor(() => stats.finished.length === 2, "the queue to fill");
+    await scalable.whenIdle(); // the queue is full: both clones wait for room
+    expect(stats.finished.length).toBe(2);
     template.factor.setValue(100);
     for (let i = 0; i < 5; i++) await p.pull();
     // Items 0 and 1 were done before the change; every item after it uses the new value.

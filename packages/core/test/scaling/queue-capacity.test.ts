@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { AlreadyDeployedError } from "@cellflow/core";
 import { thrownBy } from "../helpers.js";
-import { Gate, line, settled } from "./cells.js";
+import { Gate, line } from "./cells.js";
 
 /** Clones that block on a gate: how many run at once when nobody consumes? */
 async function concurrencyWith(clones: number, capacity?: number) {
@@ -20,7 +20,9 @@ async function concurrencyWith(clones: number, capacity?: number) {
   if (capacity !== undefined) scalable.queueCapacity.setValue(capacity);
   await scalable.scaleUp(clones);
   await p.deploy();
-  const running = await settled(() => stats.running);
+  // The gate holds the items: idle apart from them, every clone that can get an item has one.
+  await scalable.whenIdle({ whileWaiting: true });
+  const running = stats.running;
   const pulled = source.pulls;
   gate.open();
   await p.undeploy();
@@ -33,10 +35,12 @@ async function aheadWith(clones: number, capacity?: number) {
   if (capacity !== undefined) scalable.queueCapacity.setValue(capacity);
   await scalable.scaleUp(clones);
   await p.deploy();
-  const before = await settled(() => source.pulls);
+  await scalable.whenIdle();
+  const before = source.pulls;
   // Consuming k items lets the source run exactly k further ahead.
   for (let i = 0; i < 3; i++) await p.pull();
-  const after = await settled(() => source.pulls);
+  await scalable.whenIdle();
+  const after = source.pulls;
   expect(after - before).toBe(3);
   expect(sink.values).toEqual([0, 1, 2]);
   await p.undeploy();
@@ -77,9 +81,11 @@ describe("queueCapacity", () => {
     const { p, source, scalable } = line();
     await scalable.scaleUp(1);
     await p.deploy();
-    const withOne = await settled(() => source.pulls);
+    await scalable.whenIdle();
+    const withOne = source.pulls;
     await scalable.scaleUp(3);
-    const withFour = await settled(() => source.pulls);
+    await scalable.whenIdle();
+    const withFour = source.pulls;
     expect(withFour).toBeGreaterThan(withOne);
     await p.undeploy();
   });
@@ -93,7 +99,8 @@ describe("queueCapacity", () => {
     scalable.queueCapacity.setValue(4); // fine again once undeployed, and used by the next deploy
     const before = source.pulls;
     await p.deploy();
-    expect((await settled(() => source.pulls)) - before).toBe(4);
+    await scalable.whenIdle();
+    expect(source.pulls - before).toBe(4);
     await p.undeploy();
   });
 });

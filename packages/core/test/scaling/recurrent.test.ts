@@ -16,7 +16,7 @@ import {
   type CompositeCell,
 } from "@cellflow/core";
 import { withinDeadline } from "../helpers.js";
-import { Collector, CounterSource, settled, sleep, yields } from "./cells.js";
+import { Collector, CounterSource, sleep, yields } from "./cells.js";
 
 /** out = a + b, with uneven delays. */
 class AddCell extends SingleCell {
@@ -87,12 +87,15 @@ describe("a recurrent connection over a scalable cell", () => {
 
   it("runs serialized: no eager filling, one source pull per pipeline pull", async () => {
     const { p, source, add } = runningSum(true);
-    await (add as ScalableAdd).scaleUp(4);
+    const scalable = add as ScalableAdd;
+    await scalable.scaleUp(4);
     await p.deploy();
-    expect(await settled(() => source.pulls)).toBe(0);
+    await scalable.whenIdle();
+    expect(source.pulls).toBe(0);
     for (let k = 1; k <= 4; k++) {
       await p.pull();
-      expect(await settled(() => source.pulls)).toBe(k);
+      await scalable.whenIdle();
+      expect(source.pulls).toBe(k);
     }
     await p.undeploy();
   });

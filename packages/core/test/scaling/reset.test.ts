@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { Connection, EndOfStreamError, Output, Pipeline, SingleCell } from "@cellflow/core";
 import { withinDeadline } from "../helpers.js";
-import { Collector, line, scalableOf, settled, sleep, workerClass, yields } from "./cells.js";
+import { Collector, line, scalableOf, sleep, workerClass, yields } from "./cells.js";
 
 describe("reset with a scalable cell", () => {
   it("starts over from the first value, dropping what was queued", async () => {
@@ -18,7 +18,7 @@ describe("reset with a scalable cell", () => {
     await scalable.scaleUp(3);
     await p.deploy();
     for (let i = 0; i < 7; i++) await p.pull();
-    await settled(() => source.pulls); // the queue is full of items 7..
+    await scalable.whenIdle(); // the queue is full of items 7..
     await withinDeadline(p.reset());
     expect(sink.values).toEqual([]); // the collector reset too
     for (let i = 0; i < 7; i++) await p.pull();

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { EndOfStreamError, InactiveError } from "@cellflow/core";
 import { withinDeadline } from "../helpers.js";
-import { Gate, line, settled, sleep, waitFor, yields } from "./cells.js";
+import { Gate, line, sleep, waitFor, yields } from "./cells.js";
 
 describe("scale-down while running", () => {
   it("loses nothing under load: every source value comes out, in order", async () => {
@@ -72,7 +72,8 @@ describe("scale-down while running", () => {
     expect(scalable.cloneCount).toBe(1);
     for (let i = 0; i < 5; i++) await p.pull();
     expect(sink.values).toEqual([0, 1, 2, 3, 4]);
-    expect(await settled(() => source.pulls)).toBeLessThanOrEqual(5 + 2); // capacity of 1 clone
+    await scalable.whenIdle();
+    expect(source.pulls).toBeLessThanOrEqual(5 + 2); // capacity of 1 clone
     await p.undeploy();
   });
 
@@ -81,7 +82,8 @@ describe("scale-down while running", () => {
     scalable.queueCapacity.setValue(4);
     await scalable.scaleUp(2);
     await p.deploy();
-    expect(await settled(() => source.pulls)).toBe(4);
+    await scalable.whenIdle();
+    expect(source.pulls).toBe(4);
     await scalable.scaleDown(2);
     for (let i = 0; i < 4; i++) await p.pull();
     await expect(p.pull()).rejects.toBeInstanceOf(InactiveError);
