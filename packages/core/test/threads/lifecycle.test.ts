@@ -117,12 +117,14 @@ describe.each(["thread", "process"] as const)('reset() with "%s" clones', (metho
 
 describe("reset() with two thread clones", () => {
   it("forgets the items queued ahead and delivers from the first item again, in order", async () => {
-    const { pipeline, scalable, sinks } = harness(ScalableMath, (i) => i, ["output", "where"]);
+    const { pipeline, scalable, sinks, source } = harness(ScalableMath, (i) => i, ["output", "where"]);
+    scalable.queueCapacity.setValue(4);
     scalable.scaleUp(2, "thread");
     await pipeline.deploy();
     try {
       for (let i = 0; i < 7; i++) await pipeline.pull();
-      await new Promise((resolve) => setTimeout(resolve, 50)); // let the clones fill the queue ahead
+      await scalable.whenIdle(); // the clones filled the queue ahead
+      expect(source.pulls).toBe(7 + 4);
       await pipeline.reset();
       for (let round = 0; round < 2; round++) {
         for (let i = 0; i < 9; i++) await pipeline.pull();
