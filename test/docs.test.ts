@@ -26,6 +26,7 @@ const guidePages = [
   "scale-up-basics.md",
   "scalable-cells.md",
   "threads-and-processes.md",
+  "interop.md",
 ];
 
 interface Block {

@@ -1,5 +1,6 @@
 /**
- * Every example in examples/basics runs and prints exactly what the docs say it prints.
+ * Every example in examples/basics and examples/interop runs and prints exactly what the
+ * docs say it prints.
  * The docs quote these files, so this test keeps the docs honest too.
  */
 import { execFile } from "node:child_process";
@@ -17,6 +18,9 @@ import { main as pulling } from "../examples/basics/pulling.js";
 import { main as pullResults } from "../examples/basics/pull-results.js";
 import { main as threeCells } from "../examples/basics/three-cells.js";
 import { main as validation } from "../examples/basics/validation.js";
+import { main as iterableSource } from "../examples/interop/iterable-source.js";
+import { main as observableSource } from "../examples/interop/observable-source.js";
+import { main as toObservable } from "../examples/interop/to-observable.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
@@ -172,6 +176,54 @@ describe("examples/basics", () => {
 
   it.concurrent.each(standalone)("runs standalone: examples/basics/%s prints what its main prints", async (file, main) => {
     const { stdout } = await run(`examples/basics/${file}`);
+    expect(stdout).toBe((await printed(main)).map((line) => `${line}\n`).join(""));
+  });
+});
+
+describe("examples/interop", () => {
+  it("iterable-source: one line read per pull, the generator's end ends the loop, reset reads again, undeploy closes", async () => {
+    expect(await printed(iterableSource)).toEqual([
+      'read "the quick brown fox"',
+      "4 words",
+      'read "jumps over"',
+      "2 words",
+      'read "the lazy dog"',
+      "3 words",
+      "file closed",
+      'read "the quick brown fox"',
+      "4 words",
+      "file closed",
+    ]);
+  });
+
+  it("observable-source: buffered readings, a waiting pull, completion, a loud overflow", async () => {
+    expect(await printed(observableSource)).toEqual([
+      "2 readings buffered",
+      "21 °C",
+      "24 °C",
+      "33 °C (too hot)",
+      "26 °C",
+      'SourceOverflowError: "thermostat.readings" holds 3 readings',
+    ]);
+  });
+
+  it("to-observable: take stops the pulls, completion after undeploy, a failed pull errors", async () => {
+    expect(await printed(toObservable)).toEqual([
+      "even squares: 0 4 16",
+      "next square: 25",
+      'all records: [{"squared":9},{"squared":16},{"squared":25}], deployed: false',
+      '0, 1, CellPullError: Cell "fragile.square" failed while being pulled: cannot square 2',
+    ]);
+  });
+
+  const standalone: ReadonlyArray<[file: string, main: (print: (line: string) => void) => Promise<void>]> = [
+    ["iterable-source.ts", iterableSource],
+    ["observable-source.ts", observableSource],
+    ["to-observable.ts", toObservable],
+  ];
+
+  it.concurrent.each(standalone)("runs standalone: examples/interop/%s prints what its main prints", async (file, main) => {
+    const { stdout } = await run(`examples/interop/${file}`);
     expect(stdout).toBe((await printed(main)).map((line) => `${line}\n`).join(""));
   });
 });

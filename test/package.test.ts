@@ -98,6 +98,8 @@ describe("the packed @cellflow/core", () => {
       "package/dist/index.d.ts",
       "package/dist/scaling/channel/entry.mjs",
       "package/dist/scaling/channel/clone-runtime.js",
+      "package/dist/rxjs.js",
+      "package/dist/rxjs.d.ts",
     ]) {
       expect(entries).toContain(file);
     }
@@ -107,6 +109,9 @@ describe("the packed @cellflow/core", () => {
     expect(manifest.engines.node).toBe(">=20");
     expect(manifest.sideEffects).toEqual(expect.arrayContaining(["./dist/scaling/methods/*.js"]));
     expect(manifest.peerDependenciesMeta.tsx.optional).toBe(true);
+    expect(manifest.exports["./rxjs"]).toEqual({ types: "./dist/rxjs.d.ts", default: "./dist/rxjs.js" });
+    expect(manifest.peerDependencies.rxjs).toBeDefined();
+    expect(manifest.peerDependenciesMeta.rxjs.optional).toBe(true);
     expect(manifest.dependencies ?? {}).toEqual({});
   });
 
@@ -149,6 +154,33 @@ describe("the packed @cellflow/core", () => {
     const run = await node([join(dir, "node_modules/typescript/bin/tsc"), "-p", "."], dir);
     expect(run.stdout + run.stderr).toBe("");
     expect(run.code).toBe(0);
+  });
+
+  it("@cellflow/core/rxjs resolves with rxjs installed: an iterable source's pipeline as an Observable; the main entry needs no rxjs", async () => {
+    const program = [
+      'import { Connection, IterableSource, OutputPort, Pipeline } from "@cellflow/core";',
+      'import { toObservable } from "@cellflow/core/rxjs";',
+      'import { lastValueFrom, map, toArray } from "rxjs";',
+      "class Numbers extends Pipeline {",
+      '  source = new IterableSource(this, "source", [1, 2, 3]);',
+      '  value = new OutputPort(this, "value");',
+      "  constructor(parent, name) {",
+      "    super(parent, name);",
+      "    new Connection(this.source.output, this.value);",
+      "  }",
+      "}",
+      'const values = await lastValueFrom(toObservable(new Numbers(null, "numbers")).pipe(map((r) => r.value), toArray()));',
+      'console.log(values.join(" "));',
+    ].join("\n");
+    const withRxjs = project("rxjs", { "main.js": program }, ["rxjs"]);
+    const run = await node(["main.js"], withRxjs);
+    expect(run.stderr).toBe("");
+    expect(run).toMatchObject({ code: 0, stdout: "1 2 3\n" });
+    // Without rxjs installed, the main entry point still loads (its sources need no RxJS).
+    const withoutRxjs = project("no-rxjs", {
+      "main.js": 'import { IterableSource, ObservableSource } from "@cellflow/core";\nconsole.log(typeof IterableSource, typeof ObservableSource);',
+    });
+    expect(await node(["main.js"], withoutRxjs)).toMatchObject({ code: 0, stdout: "function function\n", stderr: "" });
   });
 
   it.each(["thread", "process"])("TypeScript cells without tsx installed: %s clones fail to deploy with an error naming tsx", async (method) => {

@@ -1,3 +1,10 @@
+/**
+ * The engine: cells, IO, connections, pipelines, scalable cells, sources from iterables
+ * and observables, and the typed errors. A pipeline as an RxJS Observable:
+ * `@cellflow/core/rxjs`.
+ *
+ * @module @cellflow/core
+ */
 // ---- Cells ------------------------------------------------------------------------------
 export { Cell, type CellClass, type Explained, type PullOptions, type DeployOptions } from "./cells/cell.js";
 export { SingleCell } from "./cells/single-cell.js";
@@ -41,6 +48,10 @@ export { registerCells, type CellLocation } from "./scaling/cell-registry.js";
 import "./scaling/methods/thread-clone.js";
 import "./scaling/methods/process-clone.js";
 export type { CloneSettings, ParameterValue, NestedScaling } from "./scaling/clone-settings.js";
+
+// ---- Interop (no RxJS needed; a pipeline as an Observable: "@cellflow/core/rxjs") --------
+export { IterableSource, type IterableSourceInput } from "./interop/iterable-source.js";
+export { ObservableSource, type ObservableLike, type ObservableSourceOptions } from "./interop/observable-source.js";
 
 // ---- Errors -----------------------------------------------------------------------------
 export * from "./errors/index.js";

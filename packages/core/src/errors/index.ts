@@ -28,3 +28,4 @@ export {
   DeployInCloneError,
   CellConstructorError,
 } from "./runtime-errors.js";
+export { SourceOverflowError, SourceNotRestartableError, AlreadySubscribedError } from "./interop-errors.js";
