@@ -100,6 +100,8 @@ describe("the packed @cellflow/core", () => {
       "package/dist/scaling/channel/clone-runtime.js",
       "package/dist/rxjs.js",
       "package/dist/rxjs.d.ts",
+      "package/dist/clone-methods.js",
+      "package/dist/clone-methods.d.ts",
     ]) {
       expect(entries).toContain(file);
     }
@@ -110,6 +112,7 @@ describe("the packed @cellflow/core", () => {
     expect(manifest.sideEffects).toEqual(expect.arrayContaining(["./dist/scaling/methods/*.js"]));
     expect(manifest.peerDependenciesMeta.tsx.optional).toBe(true);
     expect(manifest.exports["./rxjs"]).toEqual({ types: "./dist/rxjs.d.ts", default: "./dist/rxjs.js" });
+    expect(manifest.exports["./clone-methods"]).toEqual({ types: "./dist/clone-methods.d.ts", default: "./dist/clone-methods.js" });
     expect(manifest.peerDependencies.rxjs).toBeDefined();
     expect(manifest.peerDependenciesMeta.rxjs.optional).toBe(true);
     expect(manifest.dependencies ?? {}).toEqual({});
@@ -154,6 +157,73 @@ describe("the packed @cellflow/core", () => {
     const run = await node([join(dir, "node_modules/typescript/bin/tsc"), "-p", "."], dir);
     expect(run.stdout + run.stderr).toBe("");
     expect(run.code).toBe(0);
+  });
+
+  it("ships declarations without engine internals; a user's members named like them run through thread clones", async () => {
+    const cellsJs = [
+      'import { Connection, Input, InputPort, Output, OutputPort, Pipeline, ScalableCell, SingleCell, registerCells } from "@cellflow/core";',
+      "export class Square extends SingleCell {",
+      '  input = new Input(this, "input");',
+      '  output = new Output(this, "output");',
+      "  refreshing = false;",
+      '  ios = "mine";',
+      "  async onPull() { this.output.setValue(this.produce(await this.input.pull())); }",
+      "  produce(x) { return x * x; }",
+      '  pullInternal() { throw new Error("not the engine\'s"); }',
+      "}",
+      "export class Squares extends ScalableCell {",
+      '  square = new Square(this, "square");',
+      '  input = new InputPort(this, "input");',
+      '  output = new OutputPort(this, "output");',
+      "  constructor(parent, name) {",
+      "    super(parent, name);",
+      "    new Connection(this.input, this.square.input);",
+      "    new Connection(this.square.output, this.output);",
+      "  }",
+      "}",
+      "registerCells(import.meta.url, Square);",
+    ].join("\n");
+    const mainJs = [
+      'import { Connection, Output, OutputPort, Pipeline, SingleCell } from "@cellflow/core";',
+      'import { Squares } from "./cells.js";',
+      "class Counter extends SingleCell {",
+      '  output = new Output(this, "output");',
+      "  emitters = [];",
+      "  n = 0;",
+      "  onPull() { this.output.setValue(this.n++); }",
+      "}",
+      "class Main extends Pipeline {",
+      '  counter = new Counter(this, "counter");',
+      '  squares = new Squares(this, "squares");',
+      '  result = new OutputPort(this, "result");',
+      "  constructor(parent, name) {",
+      "    super(parent, name);",
+      "    new Connection(this.counter.output, this.squares.input);",
+      "    new Connection(this.squares.output, this.result);",
+      "  }",
+      "}",
+      'const main = new Main(null, "main");',
+      'main.squares.scaleUp(2, "thread");',
+      "await main.deploy();",
+      "const results = [];",
+      "for (let i = 0; i < 5; i++) results.push((await main.pull()).result);",
+      "await main.undeploy();",
+      'console.log(results.join(" "));',
+    ].join("\n");
+    const dir = project("sealed", { "cells.js": cellsJs, "main.js": mainJs });
+    const run = await node(["main.js"], dir);
+    expect(run.stderr).toBe("");
+    expect(run).toMatchObject({ code: 0, stdout: "0 1 4 9 16\n" });
+    // What autocomplete shows: the .d.ts files hold no @internal member, and the classes
+    // users subclass declare none of the engine's member names.
+    const dist = join(dir, "node_modules/@cellflow/core/dist");
+    const declarations = readdirSync(dist, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".d.ts"));
+    expect(declarations.filter((f) => readFileSync(join(dist, f), "utf8").includes("@internal"))).toEqual([]);
+    const engineNames = /\b(ios|emitters|receivers|refreshing|refreshedBy|haltReason|takenWaiters|pullSerializer|pullSerial|produce|allTaken|recordFailure|pullInternal|pullOnce|deployInternal|undeployInternal|resetInternal|abortWaits|validityReasons|deployabilityReasons|adoptChild|requestedMethods|strategy)\b/;
+    for (const file of ["cells/cell.d.ts", "cells/single-cell.d.ts", "cells/composite-cell.d.ts", "cells/pipeline.d.ts", "scaling/scalable-cell.d.ts"]) {
+      const code = readFileSync(join(dist, file), "utf8").replace(/\/\*\*[\s\S]*?\*\/|^import .*$/gm, ""); // declarations, not doc comments or imports
+      expect(code.match(engineNames)?.[0] ?? null, file).toBeNull();
+    }
   });
 
   it("@cellflow/core/rxjs resolves with rxjs installed: an iterable source's pipeline as an Observable; the main entry needs no rxjs", async () => {

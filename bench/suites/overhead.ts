@@ -11,6 +11,7 @@ import { Connection, InputPort, OutputPort, Pipeline, ScalableCell, type Cell, t
 import { Mutex } from "async-mutex";
 import { MultiplierCell, MyPipeline, PrinterCell, SourceCell } from "../../examples/basics/three-cells.js";
 import { Serializer } from "../../packages/core/src/util/serializer.js";
+import * as internal from "../../packages/core/src/cells/internal-members.js";
 import { compareInterleaved, type CompareOptions } from "../lib/compare.js";
 import { round } from "../lib/stats.js";
 import { held, type BenchLine, type Suite, type SuiteContext } from "../lib/suite.js";
@@ -113,9 +114,10 @@ const contended = (lock: Lock): Op => () => {
 /** Swaps every cell's pull lock for an async-mutex Mutex: what the engine would be with it. */
 function useMutexAsPullLock(cell: Cell): void {
   const mutex = new Mutex();
-  const internals = cell as unknown as { pullOnce(): unknown; pullInternal(): unknown };
-  const pullOnce = internals.pullOnce.bind(cell);
-  internals.pullInternal = () => mutex.runExclusive(async () => pullOnce());
+  // The engine keys its pull path by symbol (a user's field can't replace it); the bench may.
+  const internals = cell as unknown as Record<symbol, () => unknown>;
+  const pullOnce = internals[internal.pullOnce]!.bind(cell);
+  internals[internal.pullInternal] = () => mutex.runExclusive(async () => pullOnce());
   for (const child of (cell as { children?: Cell[] }).children ?? []) useMutexAsPullLock(child);
 }
 

@@ -1,7 +1,7 @@
 /**
  * The engine: cells, IO, connections, pipelines, scalable cells, sources from iterables
  * and observables, and the typed errors. A pipeline as an RxJS Observable:
- * `@cellflow/core/rxjs`.
+ * `@cellflow/core/rxjs`; writing a clone method: `@cellflow/core/clone-methods`.
  *
  * @module @cellflow/core
  */
@@ -34,20 +34,12 @@ export type { TopologyDescription, CellDescription, ConnectionDescription } from
 
 // ---- Scaling ----------------------------------------------------------------------------
 export { ScalableCell, type ScalingStrategyName } from "./scaling/scalable-cell.js";
-export {
-  registerCloneMethod,
-  type CloneMethod,
-  type CloneMethodName,
-  type CloneHandle,
-  type CloneRecipe,
-  type ItemResult,
-} from "./scaling/clone-method.js";
-export type { CloneShape, Endpoint } from "./scaling/clone-shape.js";
+// Writing a clone method (CloneHandle, registerCloneMethod, …): "@cellflow/core/clone-methods".
+export type { CloneMethodName } from "./scaling/clone-method.js";
 export type { CloneCrashEvent } from "./scaling/scaling-strategy.js";
 export { registerCells, type CellLocation } from "./scaling/cell-registry.js";
 import "./scaling/methods/thread-clone.js";
 import "./scaling/methods/process-clone.js";
-export type { CloneSettings, ParameterValue, NestedScaling } from "./scaling/clone-settings.js";
 
 // ---- Interop (no RxJS needed; a pipeline as an Observable: "@cellflow/core/rxjs") --------
 export { IterableSource, type IterableSourceInput } from "./interop/iterable-source.js";

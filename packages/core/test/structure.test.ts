@@ -22,6 +22,7 @@ import {
   type CompositeCell,
 } from "@cellflow/core";
 import { Collector, CounterSource, MapCell, thrownBy } from "./helpers.js";
+import { internal } from "./engine-internals.js";
 
 class TwoIn extends SingleCell {
   readonly a = new Input<number>(this, "a");
@@ -131,7 +132,7 @@ describe("IO kinds", () => {
       protected onPull() {}
     }
     const cell = new Full(null, "full");
-    expect([...cell.ios.keys()]).toEqual(["i", "o", "c", "r"]);
+    expect([...cell[internal.ios].keys()]).toEqual(["i", "o", "c", "r"]);
     expect(cell.c.kind).toBe("config");
     expect(cell.r.kind).toBe("runtime");
   });

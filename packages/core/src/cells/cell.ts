@@ -1,12 +1,14 @@
+import * as internal from "./internal-members.js";
 import { AbortedError, AlreadyDeployedError, NotDeployableError, NotDeployedError } from "../errors/lifecycle-errors.js";
 import { InvalidCellError, InvalidIOError, InvalidNameError } from "../errors/structure-errors.js";
-import type { Fanout } from "../io/fanout.js";
 import type { AnyConnection } from "../connection/connection.js";
-import type { Inbox } from "../io/inbox.js";
+import type { Input } from "../io/input.js";
+import type { Output } from "../io/output.js";
+import type { InputPort, OutputPort } from "../io/ports.js";
 import type { AnyIO, IOKind } from "../io/io.js";
-import type { Producer } from "../io/producer.js";
 import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
 import { assertValidName } from "../util/names.js";
+import { engineParameterField } from "./engine-parameters.js";
 import { Serializer } from "../util/serializer.js";
 import { Waiters } from "../util/waiters.js";
 import { withinGrace } from "../util/grace.js";
@@ -39,48 +41,57 @@ export interface DeployOptions {
 /** The constructor shape every cell has, so the engine can build clones of any cell. */
 export type CellClass<C extends Cell = Cell> = new (parent: CompositeCell | null, name: string) => C;
 
-type EmittingIO = AnyIO & { readonly fanout: Fanout<any> };
-type ReceivingIO = AnyIO & { readonly inbox: Inbox<any> };
+/**
+ * @internal IO a cell's pull sets (every concrete IO is an emitter or a receiver; each
+ * class's `kind` tells them apart). Of any value type: the cell holds IO of many types.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Emitter = Output<any> | OutputPort<any>;
+/** @internal IO fed from outside a cell: inputs, parameters (inputs too) and input ports. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Receiver = Input<any> | InputPort<any>;
 
 /**
  * The base of every cell. A cell has named IO, a parent (null for a root), a lifecycle
  * (`deploy`, `pull`, `reset`, `undeploy`) and pulls that are serialized: concurrent
  * pulls of one cell run one after the other.
  */
-export abstract class Cell implements Producer {
+export abstract class Cell {
   readonly parent: CompositeCell | null;
   readonly name: string;
   /** @internal Every IO by name, in declaration order. */
-  readonly ios = new Map<string, AnyIO>();
+  readonly [internal.ios] = new Map<string, Emitter | Receiver>();
   /** @internal IO whose values this cell's pull sets: outputs and output ports. */
-  readonly emitters: EmittingIO[] = [];
+  readonly [internal.emitters]: Emitter[] = [];
   /** @internal IO fed from outside the cell: inputs, parameters and input ports. */
-  readonly receivers: ReceivingIO[] = [];
+  readonly [internal.receivers]: Receiver[] = [];
   /** @internal */
-  refreshing: Promise<void> | null = null;
+  [internal.refreshing]: Promise<unknown> | null = null;
   /** @internal */
-  refreshedBy: AnyConnection | null = null;
+  [internal.refreshedBy]: AnyConnection | null = null;
   /**
    * @internal Set by `abortWaits` until the reset or undeploy that asked for it is over:
    * a pull started meanwhile (a waiter resuming after the abort) fails at once instead
    * of parking where nothing would wake it, or taking a value of the restarted stream.
    */
-  haltReason: string | null = null;
+  [internal.haltReason]: string | null = null;
   /** @internal */
-  readonly takenWaiters = new Waiters();
+  readonly [internal.takenWaiters] = new Waiters();
   /** @internal Runs this cell's pulls one at a time. */
-  protected readonly pullSerializer = new Serializer();
-  private deployed = false;
+  protected readonly [internal.pullSerializer] = new Serializer();
+  #deployed = false;
   /** A root's `deploy()` has started and not finished: pulls say so instead of "not deployed". */
-  private deployInProgress = false;
+  #deployInProgress = false;
+  /** The root's `undeploy()` in progress: a second call waits for it. */
+  #undeploying: Promise<void> | null = null;
   /** @internal Counts this cell's pulls, so inputs can tell whether they were pulled in the current one. */
-  pullSerial = 0;
+  [internal.pullSerial] = 0;
 
   constructor(parent: CompositeCell | null, name: string) {
     assertValidName(name, "cell");
     this.parent = parent;
     this.name = name;
-    parent?.adoptChild(this);
+    parent?.[internal.adoptChild](this);
   }
 
   /** Dotted path from the root, e.g. `my_pipeline.multiplier`. */
@@ -95,35 +106,42 @@ export abstract class Cell implements Producer {
   }
 
   get isDeployed(): boolean {
-    return this.deployed;
+    return this.#deployed;
   }
 
   /** The IO called `name`, or undefined. */
   io(name: string): AnyIO | undefined {
-    return this.ios.get(name);
+    return this[internal.ios].get(name);
   }
 
   /** @internal Called by IO constructors. */
-  registerIO(io: AnyIO): void {
-    if (!this.acceptsIO(io.kind)) {
+  [internal.registerIO](io: Emitter | Receiver): void {
+    if (!this[internal.acceptsIO](io.kind)) {
       throw new InvalidIOError(
         `${io.constructor.name} "${io.name}" cannot be declared on ${this}: single cells have inputs, outputs ` +
           `and parameters; composite cells (pipelines, scalable cells) have InputPorts, OutputPorts and parameters.`,
       );
     }
-    if (this.ios.has(io.name)) {
-      throw new InvalidNameError(`Cell "${this.path}" already has an IO named "${io.name}".`);
+    const existing = this[internal.ios].get(io.name);
+    if (existing !== undefined) {
+      const engineField = engineParameterField(existing);
+      throw new InvalidNameError(
+        engineField === undefined
+          ? `Cell "${this.path}" already has an IO named "${io.name}".`
+          : `Cell "${this.path}" cannot declare an IO named "${io.name}": that is the IO name of the engine's own ` +
+              `parameter \`${engineField}\` (set it with ${this.name}.${engineField}.setValue(…)). Give your IO another name.`,
+      );
     }
-    if (this.deployed) throw new AlreadyDeployedError(`Cannot add IO "${io.name}" to deployed cell "${this.path}".`);
-    this.ios.set(io.name, io);
+    if (this.#deployed) throw new AlreadyDeployedError(`Cannot add IO "${io.name}" to deployed cell "${this.path}".`);
+    this[internal.ios].set(io.name, io);
     // Fields of the IO subclass are not initialized yet, so classify by kind.
-    if (io.kind === "output" || io.kind === "outputPort") this.emitters.push(io as EmittingIO);
-    else this.receivers.push(io as ReceivingIO);
-    this.parent?.noteStructureChanged();
+    if (io.kind === "output" || io.kind === "outputPort") this[internal.emitters].push(io);
+    else this[internal.receivers].push(io);
+    this.parent?.[internal.noteStructureChanged]();
   }
 
   /** @internal Which kinds of IO this cell may declare. */
-  protected abstract acceptsIO(kind: IOKind): boolean;
+  protected abstract [internal.acceptsIO](kind: IOKind): boolean;
 
   // ---- pulling -------------------------------------------------------------------------
 
@@ -138,7 +156,7 @@ export abstract class Cell implements Producer {
     if (signal?.aborted) return Promise.reject(signal.reason);
     let pulled: Promise<unknown>;
     try {
-      const done = this.pullInternal();
+      const done = this[internal.pullInternal]();
       // Resolves to what the pull gives (a pipeline's output record), without an extra hop.
       pulled = isPromiseLike(done) ? done : Promise.resolve(done);
     } catch (error) {
@@ -148,25 +166,25 @@ export abstract class Cell implements Producer {
   }
 
   /** @internal The pull without promise wrapping; serialized per cell. */
-  pullInternal(): MaybePromise<void> {
-    if (!this.deployed) {
+  [internal.pullInternal](): MaybePromise<unknown> {
+    if (!this.#deployed) {
       const root = this.root;
       throw new NotDeployedError(
-        root.deployInProgress
+        root.#deployInProgress
           ? `Cell "${this.path}" is pulled while "${root.path}" is still deploying: await deploy() before pulling.`
           : `Cell "${this.path}" is pulled but not deployed: call deploy() on "${root.path}" first.`,
       );
     }
-    if (this.haltReason !== null) throw new AbortedError(this.haltReason);
-    return this.pullSerializer.run(this.pullOnce, this);
+    if (this[internal.haltReason] !== null) throw new AbortedError(this[internal.haltReason]);
+    return this[internal.pullSerializer].run(this[internal.pullOnce], this);
   }
 
   /** @internal What one pull does; runs under the cell's serializer. */
-  protected abstract pullOnce(): MaybePromise<void>;
+  protected abstract [internal.pullOnce](): MaybePromise<unknown>;
 
   /** @internal Producer: refreshes every output with one pull. */
-  produce(): MaybePromise<void> {
-    return this.pullInternal();
+  [internal.produce](): MaybePromise<unknown> {
+    return this[internal.pullInternal]();
   }
 
   /**
@@ -175,14 +193,14 @@ export abstract class Cell implements Producer {
    * call it for each failed pull, however they were pulled; a pull cut short by an
    * undeploy or reset is no step.
    */
-  recordFailure(error: unknown): void {
+  [internal.recordFailure](error: unknown): void {
     if (error instanceof AbortedError) return;
-    for (const e of this.emitters) e.fanout.fail(error);
+    for (const e of this[internal.emitters]) e.fanout.fail(error);
   }
 
   /** @internal Producer: every forward connection of every output took its value. */
-  allTaken(): boolean {
-    for (const e of this.emitters) if (!e.fanout.allTaken()) return false;
+  [internal.allTaken](): boolean {
+    for (const e of this[internal.emitters]) if (!e.fanout.allTaken()) return false;
     return true;
   }
 
@@ -192,7 +210,7 @@ export abstract class Cell implements Producer {
    */
   availablePulls(): number {
     let available = this.remainingPulls();
-    for (const r of this.receivers) {
+    for (const r of this[internal.receivers]) {
       const incoming = r.inbox.incoming;
       if (incoming !== null && !incoming.recurrent) {
         available = Math.min(available, incoming.source.fanout.availableFor(incoming));
@@ -220,88 +238,100 @@ export abstract class Cell implements Producer {
   async deploy(options?: DeployOptions): Promise<void> {
     const signal = options?.signal;
     signal?.throwIfAborted();
-    if (this.deployed) throw new AlreadyDeployedError(`Cell "${this.path}" is already deployed.`);
+    if (this.#deployed) throw new AlreadyDeployedError(`Cell "${this.path}" is already deployed.`);
     if (this.parent !== null) {
       throw new NotDeployableError(this.path, [`only a root cell (parent null) is deployed; deploy "${this.root.path}" instead`]);
     }
-    if (this.deployInProgress) throw new AlreadyDeployedError(`Cell "${this.path}" is already deploying: await the first deploy().`);
+    if (this.#deployInProgress) throw new AlreadyDeployedError(`Cell "${this.path}" is already deploying: await the first deploy().`);
     if (deployIsRecursive(this)) throw new DeployInCloneError(this.path);
     const deployable = this.isDeployable();
     if (!deployable.ok) throw new NotDeployableError(this.path, deployable.reasons);
-    this.deployInProgress = true;
-    const deploying = this.deployInternal();
+    this.#deployInProgress = true;
+    const deploying = this[internal.deployInternal]();
     try {
       await (signal === undefined ? deploying : untilAborted(deploying, signal));
     } catch (error) {
       if (signal?.aborted && error === signal.reason) {
-        await this.undeployAfterAbort(deploying);
+        await this.#undeployAfterAbort(deploying);
         throw error;
       }
-      this.deployInProgress = false;
+      this.#deployInProgress = false;
       throw error;
     }
-    this.deployInProgress = false;
+    this.#deployInProgress = false;
   }
 
   /** A deploy aborted by its signal: once the deploy in progress is over, undo it. */
-  private async undeployAfterAbort(deploying: Promise<void>): Promise<void> {
+  async #undeployAfterAbort(deploying: Promise<void>): Promise<void> {
     try {
       await deploying;
-      if (this.deployed) await this.undeploy();
+      if (this.#deployed) await this.undeploy();
     } catch {
       // The deploy failed (it cleaned up after itself) or undeploy did: nobody is left to tell.
     } finally {
-      this.deployInProgress = false;
+      this.#deployInProgress = false;
     }
   }
 
-  /** Releases every resource: stops clones, threads and processes, runs every `onUndeploy`. */
-  async undeploy(): Promise<void> {
-    if (!this.deployed) throw new NotDeployedError(`Cell "${this.path}" is not deployed.`);
-    if (this.parent !== null) throw new NotDeployedError(`Undeploy the root cell "${this.root.path}", not "${this.path}".`);
-    this.abortWaits(`"${this.path}" was undeployed`);
-    await this.undeployInternal();
+  /**
+   * Releases every resource: stops clones, threads and processes, runs every `onUndeploy`.
+   * A second call while one is still running waits for that one (a signal handler and a
+   * `finally` may both undeploy); once undeployed, it throws `NotDeployedError`.
+   */
+  undeploy(): Promise<void> {
+    if (this.#undeploying !== null) return this.#undeploying;
+    if (!this.#deployed) return Promise.reject(new NotDeployedError(`Cell "${this.path}" is not deployed.`));
+    if (this.parent !== null) {
+      return Promise.reject(new NotDeployedError(`Undeploy the root cell "${this.root.path}", not "${this.path}".`));
+    }
+    this[internal.abortWaits](`"${this.path}" was undeployed`);
+    const undeploying = this[internal.undeployInternal]().finally(() => {
+      this.#undeploying = null;
+    });
+    this.#undeploying = undeploying;
+    return undeploying;
   }
 
   /** Returns every cell to its initial state (`onReset`) so a deployed pipeline can start over. */
   async reset(): Promise<void> {
-    if (!this.deployed) throw new NotDeployedError(`Cell "${this.path}" is not deployed: nothing to reset.`);
-    this.abortWaits(`"${this.path}" was reset`);
+    if (!this.#deployed) throw new NotDeployedError(`Cell "${this.path}" is not deployed: nothing to reset.`);
+    this[internal.abortWaits](`"${this.path}" was reset`);
     // Background work (clone managers pulling their inputs) must end before any cell
     // resets, or an input pull still in flight would land in the fresh stream.
-    await this.quiesceInternal();
+    await this[internal.quiesceInternal]();
     try {
-      await this.resetInternal();
+      await this[internal.resetInternal]();
     } finally {
       // Only once every cell is back at its start: work started earlier (a clone manager
       // pulling ahead) could read state a later cell has not reset yet.
-      await this.resumeInternal();
+      await this[internal.resumeInternal]();
     }
   }
 
+  /** Undeploys if deployed (or waits for the undeploy in progress); nothing otherwise. */
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.deployed) await this.undeploy();
+    if (this.#deployed || this.#undeploying !== null) await this.undeploy();
   }
 
   /** @internal */
-  async deployInternal(): Promise<void> {
-    this.markDeployed();
+  async [internal.deployInternal](): Promise<void> {
+    this[internal.markDeployed]();
   }
 
   /** @internal */
-  async undeployInternal(): Promise<void> {
-    this.markUndeployed();
+  async [internal.undeployInternal](): Promise<void> {
+    this[internal.markUndeployed]();
   }
 
   /** @internal */
-  protected markDeployed(): void {
-    this.deployed = true;
-    this.haltReason = null;
+  protected [internal.markDeployed](): void {
+    this.#deployed = true;
+    this[internal.haltReason] = null;
   }
 
   /** @internal */
-  protected markUndeployed(): void {
-    this.deployed = false;
+  protected [internal.markUndeployed](): void {
+    this.#deployed = false;
   }
 
   /**
@@ -309,42 +339,44 @@ export abstract class Cell implements Producer {
    * pull whose `onPull` is still busy would otherwise set its outputs after the reset),
    * waiting at most QUIESCE_GRACE_MS for one that never ends.
    */
-  async quiesceInternal(): Promise<void> {
-    if (this.pullSerializer.isBusy) await withinGrace(this.pullSerializer.whenIdle(), QUIESCE_GRACE_MS);
+  async [internal.quiesceInternal](): Promise<void> {
+    if (this[internal.pullSerializer].isBusy) await withinGrace(this[internal.pullSerializer].whenIdle(), QUIESCE_GRACE_MS);
   }
 
   /** @internal After `resetInternal` of the whole tree: restarts background work (clone managers). */
-  async resumeInternal(): Promise<void> {}
+  async [internal.resumeInternal](): Promise<void> {}
 
   /** @internal Resets outputs and inputs; subclasses add their own state. */
-  async resetInternal(): Promise<void> {
-    this.haltReason = null;
-    for (const io of this.ios.values()) {
-      (io as Partial<EmittingIO>).fanout?.reset();
-      (io as Partial<ReceivingIO>).inbox?.reset();
+  async [internal.resetInternal](): Promise<void> {
+    this[internal.haltReason] = null;
+    for (const io of this[internal.ios].values()) {
+      if ("fanout" in io) io.fanout.reset();
+      if ("inbox" in io) io.inbox.reset();
     }
   }
 
   /** @internal Rejects every parked wait of this cell (and its children) with AbortedError. */
-  abortWaits(reason: string): void {
-    this.abortOwnWaits(reason);
+  [internal.abortWaits](reason: string): void {
+    this[internal.abortOwnWaits](reason);
   }
 
   /** @internal The waits parked on this cell and its own IO. */
-  protected abortOwnWaits(reason: string): void {
-    this.haltReason = reason;
-    this.takenWaiters.abortAll(reason);
-    this.pullSerializer.abortQueued(reason);
-    this.refreshing = null;
-    for (const io of this.ios.values()) {
-      (io as Partial<EmittingIO>).fanout?.abortWaits(reason);
-      const producer = (io as Partial<EmittingIO>).fanout?.producer;
-      if (producer !== undefined && producer !== this) {
-        producer.takenWaiters.abortAll(reason);
-        producer.refreshing = null;
+  protected [internal.abortOwnWaits](reason: string): void {
+    this[internal.haltReason] = reason;
+    this[internal.takenWaiters].abortAll(reason);
+    this[internal.pullSerializer].abortQueued(reason);
+    this[internal.refreshing] = null;
+    for (const io of this[internal.ios].values()) {
+      if ("fanout" in io) {
+        io.fanout.abortWaits(reason);
+        const producer = io.fanout.producer;
+        if (producer !== this) {
+          producer[internal.takenWaiters].abortAll(reason);
+          producer[internal.refreshing] = null;
+        }
       }
       // Pulls queued behind another pull of the same incoming connection.
-      (io as Partial<ReceivingIO>).inbox?.incoming?.line.abortAll(reason);
+      if ("inbox" in io) io.inbox.incoming?.line.abortAll(reason);
     }
   }
 
@@ -352,25 +384,25 @@ export abstract class Cell implements Producer {
 
   /** Throws `InvalidCellError` listing every structural problem of this cell and its children. */
   assertIsValid(): void {
-    const reasons = this.validityReasons();
+    const reasons = this[internal.validityReasons]();
     if (reasons.length > 0) throw new InvalidCellError(reasons);
   }
 
   /** Whether `deploy()` would succeed, and if not, why. */
   isDeployable(): Explained {
-    const reasons = [...this.validityReasons(), ...this.deployabilityReasons()];
+    const reasons = [...this[internal.validityReasons](), ...this[internal.deployabilityReasons]()];
     return { ok: reasons.length === 0, reasons };
   }
 
   /** @internal Structural invariants; composites add their children's. */
-  validityReasons(): string[] {
+  [internal.validityReasons](): string[] {
     return [];
   }
 
   /** @internal What keeps a valid cell from running: unconnected inputs without value, topology. */
-  deployabilityReasons(): string[] {
+  [internal.deployabilityReasons](): string[] {
     const reasons: string[] = [];
-    for (const r of this.receivers) {
+    for (const r of this[internal.receivers]) {
       if (r.kind === "inputPort" && this.parent === null) continue; // set by the user before each pull
       if (!r.inbox.isSatisfied) {
         reasons.push(`${r} has neither an incoming connection nor a value`);
@@ -382,8 +414,8 @@ export abstract class Cell implements Producer {
   // ---- parameters -------------------------------------------------------------------------
 
   /** @internal Parameters call this; scalable cells use it to push new values to clones. */
-  noteParameterChanged(): void {
-    this.parent?.noteParameterChanged();
+  [internal.noteParameterChanged](): void {
+    this.parent?.[internal.noteParameterChanged]();
   }
 
   toString(): string {

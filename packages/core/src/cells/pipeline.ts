@@ -1,3 +1,4 @@
+import * as internal from "./internal-members.js";
 import { EndOfStreamError } from "../errors/runtime-errors.js";
 import type { MaybePromise } from "../util/maybe-promise.js";
 import { isPromiseLike } from "../util/maybe-promise.js";
@@ -9,6 +10,7 @@ import type { Producer } from "../io/producer.js";
 import type { PullOptions } from "./cell.js";
 import { CompositeCell } from "./composite-cell.js";
 import type { OutputRecord, PipelineOutputs } from "./pipeline-outputs.js";
+import type { OutputPort } from "../io/ports.js";
 
 /**
  * A composite cell that runs its children as a graph. A pull pulls every sink child
@@ -17,7 +19,7 @@ import type { OutputRecord, PipelineOutputs } from "./pipeline-outputs.js";
  */
 export class Pipeline extends CompositeCell {
   /** Field names of the output ports, in `emitters` order (see `outputKeys`). */
-  private portFields: string[] | null = null;
+  #portFields: string[] | null = null;
 
   /**
    * Runs one iteration and gives the output record: each output port's value under the
@@ -28,56 +30,56 @@ export class Pipeline extends CompositeCell {
   }
 
   /** @internal Resolves to the output record (nothing when the pipeline has no output ports). */
-  protected pullOnce(): MaybePromise<void> {
-    if (this.emitters.length === 0) return this.pullSinks(); // no output ports to set: no extra hop
-    let pulled: MaybePromise<void>;
+  protected [internal.pullOnce](): MaybePromise<unknown> {
+    if (this[internal.emitters].length === 0) return this.#pullSinks(); // no output ports to set: no extra hop
+    let pulled: MaybePromise<unknown>;
     try {
-      pulled = this.pullSinks();
+      pulled = this.#pullSinks();
     } catch (error) {
-      return this.takeOutputPortsAfter(error);
+      return this.#takeOutputPortsAfter(error);
     }
-    if (!isPromiseLike(pulled)) return this.setOutputPorts();
+    if (!isPromiseLike(pulled)) return this.#setOutputPorts();
     return pulled.then(
-      () => this.setOutputPorts(),
-      (error: unknown) => this.takeOutputPortsAfter(error),
+      () => this.#setOutputPorts(),
+      (error: unknown) => this.#takeOutputPortsAfter(error),
     );
   }
 
   /** Pulls every sink once, concurrently; the first failure (in sink order) once all settled. */
-  private pullSinks(): MaybePromise<void> {
+  #pullSinks(): MaybePromise<unknown> {
     const sinks = this.topology().sinks;
-    return sinks.length === 1 ? sinks[0]!.pullInternal() : settleAll(sinks.map((sink) => () => sink.pullInternal()));
+    return sinks.length === 1 ? sinks[0]![internal.pullInternal]() : settleAll(sinks.map((sink) => () => sink[internal.pullInternal]()));
   }
 
   /** Takes every output port's value of this iteration, then sets them all (or none: a failed iteration is one step). */
-  private setOutputPorts(): MaybePromise<void> {
+  #setOutputPorts(): MaybePromise<OutputRecord<this>> {
     let values: MaybePromise<unknown[]>;
     try {
-      values = pullEach(this.emitters, pullPortInbox);
+      values = pullEach(this[internal.emitters], pullPortInbox);
     } catch (error) {
-      this.recordFailure(error);
+      this[internal.recordFailure](error);
       throw error;
     }
-    if (!isPromiseLike(values)) return this.setPorts(values);
+    if (!isPromiseLike(values)) return this.#setPorts(values);
     return values.then(
-      (v) => this.setPorts(v),
+      (v) => this.#setPorts(v),
       (error: unknown) => {
-        this.recordFailure(error);
+        this[internal.recordFailure](error);
         throw error;
       },
     );
   }
 
-  /** Sets the output ports; returns the output record (typed as void: `pull()` gives it its type). */
-  private setPorts(values: unknown[]): void {
-    const ports = this.emitters;
-    const keys = this.outputKeys();
+  /** Sets the output ports; returns the output record. */
+  #setPorts(values: unknown[]): OutputRecord<this> {
+    const ports = this[internal.emitters];
+    const keys = this.#outputKeys();
     const record: Record<string, unknown> = {};
     for (let i = 0; i < ports.length; i++) {
       ports[i]!.fanout.set(values[i]);
       record[keys[i]!] = values[i];
     }
-    return record as unknown as void;
+    return record as OutputRecord<this>;
   }
 
   /**
@@ -85,12 +87,12 @@ export class Pipeline extends CompositeCell {
    * holds it (what TypeScript sees), or its port name when no field does. Ports can only
    * be added before deploy, so the list is rebuilt only when it has grown.
    */
-  private outputKeys(): string[] {
-    if (this.portFields !== null && this.portFields.length === this.emitters.length) return this.portFields;
+  #outputKeys(): string[] {
+    if (this.#portFields !== null && this.#portFields.length === this[internal.emitters].length) return this.#portFields;
     const fields = new Map<unknown, string>();
     for (const [field, value] of Object.entries(this)) if (!fields.has(value)) fields.set(value, field);
-    this.portFields = this.emitters.map((port) => fields.get(port) ?? port.name);
-    return this.portFields;
+    this.#portFields = this[internal.emitters].map((port) => fields.get(port) ?? port.name);
+    return this.#portFields;
   }
 
   /**
@@ -98,12 +100,12 @@ export class Pipeline extends CompositeCell {
    * port fed by the failed cell), or their connections would stay a step behind the rest
    * and the next pull would wait for them for good. Then the pull fails with `error`.
    */
-  private takeOutputPortsAfter(error: unknown): MaybePromise<never> {
+  #takeOutputPortsAfter(error: unknown): MaybePromise<never> {
     if (error instanceof AbortedError) throw error;
-    this.recordFailure(error);
+    this[internal.recordFailure](error);
     let taken: MaybePromise<unknown>;
     try {
-      taken = pullEach(this.emitters, pullPortInbox);
+      taken = pullEach(this[internal.emitters], pullPortInbox);
     } catch (portError) {
       if (portError instanceof AbortedError) throw portError;
       throw error;
@@ -125,11 +127,11 @@ export class Pipeline extends CompositeCell {
     // hold (a scalable cell's queue): the input ports' own counts would miss those.
     let available = this.remainingPulls();
     for (const sink of this.topology().sinks) available = Math.min(available, sink.availablePulls());
-    for (const port of this.emitters) {
+    for (const port of this[internal.emitters]) {
       // An output port fed straight from an input port (a skip) depends on nothing else.
-      const incoming = (port as unknown as { inbox: { incoming: AnyConnection | null } }).inbox.incoming;
-      if (incoming !== null && incoming.source.cell === this) {
-        available = Math.min(available, (incoming.source as unknown as Producer).availablePulls());
+      const source = port.inbox.incoming?.source;
+      if (source?.kind === "inputPort" && source.cell === this) {
+        available = Math.min(available, source.availablePulls());
       }
     }
     return available;
@@ -141,8 +143,8 @@ export class Pipeline extends CompositeCell {
    */
   outputValues(): Partial<OutputRecord<this>> {
     const values: Record<string, unknown> = {};
-    const keys = this.outputKeys();
-    this.emitters.forEach((port, i) => {
+    const keys = this.#outputKeys();
+    this[internal.emitters].forEach((port, i) => {
       if (port.fanout.holdsValue) values[keys[i]!] = port.fanout.get();
     });
     return values as Partial<OutputRecord<this>>;
@@ -164,6 +166,6 @@ export class Pipeline extends CompositeCell {
 }
 
 /** An output port's inner value of this iteration (the pipeline's own emitters are output ports). */
-function pullPortInbox(port: AnyIO): MaybePromise<unknown> {
-  return (port as unknown as { inbox: { pull(): MaybePromise<unknown> } }).inbox.pull();
+function pullPortInbox(port: OutputPort<unknown>): MaybePromise<unknown> {
+  return port.inbox.pull();
 }

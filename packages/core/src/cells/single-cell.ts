@@ -1,3 +1,4 @@
+import * as internal from "./internal-members.js";
 import { AbortedError, LifecycleHookError } from "../errors/lifecycle-errors.js";
 import type { Input } from "../io/input.js";
 import { CellflowError } from "../errors/cellflow-error.js";
@@ -34,34 +35,34 @@ export abstract class SingleCell extends Cell {
   protected onReset(): void | Promise<void> {}
 
   /** @internal */
-  protected acceptsIO(kind: IOKind): boolean {
+  protected [internal.acceptsIO](kind: IOKind): boolean {
     return kind !== "inputPort" && kind !== "outputPort";
   }
 
   /** @internal */
-  protected pullOnce(): MaybePromise<void> {
+  protected [internal.pullOnce](): MaybePromise<unknown> {
     if (this.remainingPulls() <= 0) {
       const end = new EndOfStreamError(this.path);
-      this.recordFailure(end);
+      this[internal.recordFailure](end);
       throw end;
     }
-    this.pullSerial++;
+    this[internal.pullSerial]++;
     let done: void | Promise<void>;
     try {
       done = this.onPull();
     } catch (error) {
-      throw this.pullError(error);
+      throw this.#pullError(error);
     }
     // One reaction wraps a failure and releases the pull lock (see Serializer.finishWith).
-    if (isPromiseLike(done)) return this.pullSerializer.finishWith(done, this.pullError, this);
+    if (isPromiseLike(done)) return this[internal.pullSerializer].finishWith(done, this.#pullError, this);
   }
 
   /** Engine errors (end of stream, an upstream cell's failure) pass through; user errors get the path. */
-  private pullError(error: unknown): unknown {
+  #pullError(error: unknown): unknown {
     if (error instanceof AbortedError) return error;
-    this.skipUnpulledInputs();
+    this.#skipUnpulledInputs();
     const failure = error instanceof CellflowError ? error : new CellPullError(this.path, error);
-    this.recordFailure(failure);
+    this[internal.recordFailure](failure);
     return failure;
   }
 
@@ -72,11 +73,11 @@ export abstract class SingleCell extends Cell {
    * background: each connection serves its pulls in order, so the next pull of this
    * cell gets the next value.
    */
-  private skipUnpulledInputs(): void {
-    for (const r of this.receivers) {
+  #skipUnpulledInputs(): void {
+    for (const r of this[internal.receivers]) {
       const incoming = r.inbox.incoming;
       // Recurrent inputs too: each iteration reads one step of them, failed or not.
-      if (incoming === null || (r as Input<unknown>).pulledIn === this.pullSerial) continue;
+      if (incoming === null || (r as Input<unknown>).pulledIn === this[internal.pullSerial]) continue;
       try {
         const skipped = r.inbox.pull();
         if (isPromiseLike(skipped)) skipped.then(undefined, () => undefined);
@@ -87,18 +88,18 @@ export abstract class SingleCell extends Cell {
   }
 
   /** @internal */
-  override async deployInternal(): Promise<void> {
+  override async [internal.deployInternal](): Promise<void> {
     try {
       await this.onDeploy();
     } catch (error) {
       throw new LifecycleHookError(this.path, "onDeploy", error);
     }
-    await super.deployInternal();
+    await super[internal.deployInternal]();
   }
 
   /** @internal */
-  override async undeployInternal(): Promise<void> {
-    await super.undeployInternal();
+  override async [internal.undeployInternal](): Promise<void> {
+    await super[internal.undeployInternal]();
     try {
       await this.onUndeploy();
     } catch (error) {
@@ -107,8 +108,8 @@ export abstract class SingleCell extends Cell {
   }
 
   /** @internal */
-  override async resetInternal(): Promise<void> {
-    await super.resetInternal();
+  override async [internal.resetInternal](): Promise<void> {
+    await super[internal.resetInternal]();
     try {
       await this.onReset();
     } catch (error) {

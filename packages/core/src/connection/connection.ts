@@ -1,3 +1,4 @@
+import * as internal from "../cells/internal-members.js";
 import type { CompositeCell } from "../cells/composite-cell.js";
 import { AlreadyConnectedError, InvalidConnectionError } from "../errors/structure-errors.js";
 import type { Input } from "../io/input.js";
@@ -74,7 +75,7 @@ export class Connection<T> {
     }
     target.inbox.incoming = this;
     source.fanout.connections.push(this);
-    scope.registerConnection(this);
+    scope[internal.registerConnection](this);
   }
 
   /** @internal Pulls the next value for this connection from its source. */

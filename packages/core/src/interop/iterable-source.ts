@@ -1,3 +1,4 @@
+import * as internal from "../cells/internal-members.js";
 import type { CompositeCell } from "../cells/composite-cell.js";
 import { SingleCell } from "../cells/single-cell.js";
 import { AlreadyDeployedError } from "../errors/lifecycle-errors.js";
@@ -61,15 +62,15 @@ const RETURN_GRACE_MS = 2000;
 export class IterableSource<T> extends SingleCell {
   /** The iterable's values, one per pull. */
   readonly output = new Output<T>(this, "output");
-  private input: IterableSourceInput<T> | null;
-  private iterator: AnyIterator<T> | null = null;
+  #input: IterableSourceInput<T> | null;
+  #iterator: AnyIterator<T> | null = null;
   /** The current iterator said it is done. */
-  private exhausted = false;
+  #exhausted = false;
   /** The input is its own iterator (a generator object): it cannot start over. */
-  private oneShot = false;
+  #oneShot = false;
   /** A one-shot input's iterator was opened and then closed. */
-  private spent = false;
-  private readonly pending = new PullWait();
+  #spent = false;
+  readonly #pending = new PullWait();
 
   /**
    * @param source What to read (see {@link IterableSourceInput}); or leave it out and
@@ -77,7 +78,7 @@ export class IterableSource<T> extends SingleCell {
    */
   constructor(parent: CompositeCell | null, name: string, source?: IterableSourceInput<T>) {
     super(parent, name);
-    this.input = source ?? null;
+    this.#input = source ?? null;
   }
 
   /** Sets what the source reads; only while it is not deployed. */
@@ -85,68 +86,68 @@ export class IterableSource<T> extends SingleCell {
     if (this.isDeployed) {
       throw new AlreadyDeployedError(`Cannot set the source of "${this.path}" while it is deployed: set it before deploy.`);
     }
-    this.input = source;
-    this.spent = false;
+    this.#input = source;
+    this.#spent = false;
   }
 
   /** Advances the iterator once: its value goes to `output`; its end is the end of the stream. */
   protected onPull(): void | Promise<void> {
-    const next = (this.iterator ?? this.open()).next();
-    if (!isPromiseLike(next)) return this.take(next);
-    return this.pending.wait(next).then((result) => this.take(result));
+    const next = (this.#iterator ?? this.#open()).next();
+    if (!isPromiseLike(next)) return this.#take(next);
+    return this.#pending.wait(next).then((result) => this.#take(result));
   }
 
   protected override remainingPulls(): number {
-    return this.exhausted ? 0 : Infinity;
+    return this.#exhausted ? 0 : Infinity;
   }
 
   protected override async onReset(): Promise<void> {
-    await this.close();
+    await this.#close();
   }
 
   protected override async onUndeploy(): Promise<void> {
-    await this.close();
+    await this.#close();
   }
 
   /** @internal A pull waiting for the iterator is cut short too. */
-  override abortWaits(reason: string): void {
-    super.abortWaits(reason);
-    this.pending.abort(reason);
+  override [internal.abortWaits](reason: string): void {
+    super[internal.abortWaits](reason);
+    this.#pending.abort(reason);
   }
 
   /** @internal */
-  override deployabilityReasons(): string[] {
-    const reasons = super.deployabilityReasons();
-    if (this.input === null) reasons.push(`${this} has no source: pass one to its constructor or call setSource() before deploy`);
+  override [internal.deployabilityReasons](): string[] {
+    const reasons = super[internal.deployabilityReasons]();
+    if (this.#input === null) reasons.push(`${this} has no source: pass one to its constructor or call setSource() before deploy`);
     return reasons;
   }
 
-  private take(result: IteratorResult<T>): void {
+  #take(result: IteratorResult<T>): void {
     if (result.done === true) {
-      this.exhausted = true;
+      this.#exhausted = true;
       throw new EndOfStreamError(this.path);
     }
     this.output.setValue(result.value);
   }
 
-  private open(): AnyIterator<T> {
-    if (this.spent) throw new SourceNotRestartableError(this.path);
-    const input = this.input!; // deploy refused a source without one
+  #open(): AnyIterator<T> {
+    if (this.#spent) throw new SourceNotRestartableError(this.path);
+    const input = this.#input!; // deploy refused a source without one
     const iterable = isFactory(input) ? input() : input;
     const iterator = iteratorOf(iterable, this.path);
-    this.oneShot = (iterator as unknown) === input;
-    this.iterator = iterator;
+    this.#oneShot = (iterator as unknown) === input;
+    this.#iterator = iterator;
     return iterator;
   }
 
   /** Ends the current iterator early (its `finally` blocks run) so the next stream starts over. */
-  private async close(): Promise<void> {
-    const iterator = this.iterator;
-    const finished = this.exhausted;
-    this.iterator = null;
-    this.exhausted = false;
+  async #close(): Promise<void> {
+    const iterator = this.#iterator;
+    const finished = this.#exhausted;
+    this.#iterator = null;
+    this.#exhausted = false;
     if (iterator === null) return;
-    if (this.oneShot) this.spent = true;
+    if (this.#oneShot) this.#spent = true;
     if (finished) return; // a finished iterator has nothing to clean up
     const returned = iterator.return?.();
     if (isPromiseLike(returned)) await settledWithin(returned, RETURN_GRACE_MS);

@@ -1,3 +1,4 @@
+import * as internal from "../cells/internal-members.js";
 import type { CompositeCell } from "../cells/composite-cell.js";
 import { SingleCell } from "../cells/single-cell.js";
 import { AbortedError, AlreadyDeployedError } from "../errors/lifecycle-errors.js";
@@ -79,16 +80,16 @@ type Ending = { readonly failed: false } | { readonly failed: true; readonly err
 export class ObservableSource<T> extends SingleCell {
   /** The observable's values, one per pull. */
   readonly output = new Output<T>(this, "output");
-  private source: ObservableLike<T> | null;
-  private buffer: BoundedBuffer<T>;
-  private overflow: "error" | "dropOldest";
-  private subscription: { unsubscribe(): void } | null = null;
+  #source: ObservableLike<T> | null;
+  #buffer: BoundedBuffer<T>;
+  #overflow: "error" | "dropOldest";
+  #subscription: { unsubscribe(): void } | null = null;
   /** Counts subscriptions: callbacks of an earlier one are ignored. */
-  private generation = 0;
+  #generation = 0;
   /** Set once the observable completed, failed or overflowed: no more values come. */
-  private ending: Ending | null = null;
-  private wake: (() => void) | null = null;
-  private readonly pending = new PullWait();
+  #ending: Ending | null = null;
+  #wake: (() => void) | null = null;
+  readonly #pending = new PullWait();
 
   /**
    * @param source The observable to read; or leave it out and call `setSource` before deploy.
@@ -96,18 +97,18 @@ export class ObservableSource<T> extends SingleCell {
    */
   constructor(parent: CompositeCell | null, name: string, source?: ObservableLike<T>, options: ObservableSourceOptions = {}) {
     super(parent, name);
-    this.source = source ?? null;
-    [this.buffer, this.overflow] = configure(this.path, options);
+    this.#source = source ?? null;
+    [this.#buffer, this.#overflow] = configure(this.path, options);
   }
 
   /** How many values the buffer holds at most. */
   get capacity(): number {
-    return this.buffer.capacity;
+    return this.#buffer.capacity;
   }
 
   /** How many values the observable emitted that are not pulled yet. */
   get buffered(): number {
-    return this.buffer.length;
+    return this.#buffer.length;
   }
 
   /** Sets the observable to read (and, optionally, new buffer options); only while the source is not deployed. */
@@ -115,109 +116,109 @@ export class ObservableSource<T> extends SingleCell {
     if (this.isDeployed) {
       throw new AlreadyDeployedError(`Cannot set the source of "${this.path}" while it is deployed: set it before deploy.`);
     }
-    this.source = source;
-    if (options !== undefined) [this.buffer, this.overflow] = configure(this.path, options);
+    this.#source = source;
+    if (options !== undefined) [this.#buffer, this.#overflow] = configure(this.path, options);
   }
 
   /** Takes the oldest buffered value, or waits for the next one. */
   protected onPull(): void | Promise<void> {
-    if (this.buffer.length > 0) return this.output.setValue(this.buffer.shift());
-    const ending = this.ending;
+    if (this.#buffer.length > 0) return this.output.setValue(this.#buffer.shift());
+    const ending = this.#ending;
     if (ending !== null) {
       if (!ending.failed) throw new EndOfStreamError(this.path); // completed while this pull waited
-      this.ending = { failed: false }; // the failure is raised once; after it, the stream is over
+      this.#ending = { failed: false }; // the failure is raised once; after it, the stream is over
       // An AbortedError would pass as this pull being cut short, not as the observable's failure.
       throw ending.error instanceof AbortedError ? new CellPullError(this.path, ending.error) : ending.error;
     }
-    return this.pending.wait(new Promise<void>((resolve) => (this.wake = resolve))).then(() => this.onPull());
+    return this.#pending.wait(new Promise<void>((resolve) => (this.#wake = resolve))).then(() => this.onPull());
   }
 
   protected override remainingPulls(): number {
-    if (this.ending === null) return Infinity;
-    return this.buffer.length + (this.ending.failed ? 1 : 0);
+    if (this.#ending === null) return Infinity;
+    return this.#buffer.length + (this.#ending.failed ? 1 : 0);
   }
 
   protected override onDeploy(): void {
-    this.subscribe();
+    this.#subscribe();
   }
 
   protected override onUndeploy(): void {
-    this.unsubscribe();
+    this.#unsubscribe();
   }
 
   protected override onReset(): void {
-    this.unsubscribe();
-    this.subscribe();
+    this.#unsubscribe();
+    this.#subscribe();
   }
 
   /** @internal A pull waiting for a value is cut short too. */
-  override abortWaits(reason: string): void {
-    super.abortWaits(reason);
-    this.pending.abort(reason);
+  override [internal.abortWaits](reason: string): void {
+    super[internal.abortWaits](reason);
+    this.#pending.abort(reason);
   }
 
   /** @internal */
-  override deployabilityReasons(): string[] {
-    const reasons = super.deployabilityReasons();
-    if (this.source === null) reasons.push(`${this} has no source: pass one to its constructor or call setSource() before deploy`);
+  override [internal.deployabilityReasons](): string[] {
+    const reasons = super[internal.deployabilityReasons]();
+    if (this.#source === null) reasons.push(`${this} has no source: pass one to its constructor or call setSource() before deploy`);
     return reasons;
   }
 
-  private subscribe(): void {
-    const generation = ++this.generation;
-    const current = () => generation === this.generation && this.ending === null;
+  #subscribe(): void {
+    const generation = ++this.#generation;
+    const current = () => generation === this.#generation && this.#ending === null;
     // Values may come (and the observable may end) synchronously, inside subscribe().
-    const subscription = this.source!.subscribe({
+    const subscription = this.#source!.subscribe({
       next: (value) => {
-        if (current()) this.receive(value);
+        if (current()) this.#receive(value);
       },
       error: (error) => {
-        if (current()) this.end({ failed: true, error });
+        if (current()) this.#end({ failed: true, error });
       },
       complete: () => {
-        if (current()) this.end({ failed: false });
+        if (current()) this.#end({ failed: false });
       },
     });
-    if (generation === this.generation && this.ending === null) this.subscription = subscription;
+    if (generation === this.#generation && this.#ending === null) this.#subscription = subscription;
     else subscription.unsubscribe(); // it ended inside subscribe(): an overflow leaves it running
   }
 
-  private receive(value: T): void {
-    if (this.buffer.isFull) {
-      if (this.overflow === "dropOldest") {
-        this.buffer.shift();
+  #receive(value: T): void {
+    if (this.#buffer.isFull) {
+      if (this.#overflow === "dropOldest") {
+        this.#buffer.shift();
       } else {
-        this.buffer.clear(); // the stream has a gap: fail at the next pull, not capacity pulls later
-        this.end({ failed: true, error: new SourceOverflowError(this.path, this.buffer.capacity) });
+        this.#buffer.clear(); // the stream has a gap: fail at the next pull, not capacity pulls later
+        this.#end({ failed: true, error: new SourceOverflowError(this.path, this.#buffer.capacity) });
         return;
       }
     }
-    this.buffer.push(value);
-    this.wakeUp();
+    this.#buffer.push(value);
+    this.#wakeUp();
   }
 
-  private end(ending: Ending): void {
-    this.ending = ending;
-    const subscription = this.subscription;
-    this.subscription = null;
+  #end(ending: Ending): void {
+    this.#ending = ending;
+    const subscription = this.#subscription;
+    this.#subscription = null;
     subscription?.unsubscribe();
-    this.wakeUp();
+    this.#wakeUp();
   }
 
   /** Stops listening and forgets everything the observable sent. */
-  private unsubscribe(): void {
-    this.generation++;
-    const subscription = this.subscription;
-    this.subscription = null;
-    this.ending = null;
-    this.wake = null;
-    this.buffer.clear();
+  #unsubscribe(): void {
+    this.#generation++;
+    const subscription = this.#subscription;
+    this.#subscription = null;
+    this.#ending = null;
+    this.#wake = null;
+    this.#buffer.clear();
     subscription?.unsubscribe();
   }
 
-  private wakeUp(): void {
-    const wake = this.wake;
-    this.wake = null;
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = null;
     wake?.();
   }
 }

@@ -1,3 +1,4 @@
+import * as internal from "../cells/internal-members.js";
 import type { AnyConnection, Connection } from "../connection/connection.js";
 import { AbortedError } from "../errors/lifecycle-errors.js";
 import { NoValueError, OutputNotSetError } from "../errors/runtime-errors.js";
@@ -131,7 +132,7 @@ export class Fanout<T> {
     if (connection.busy) return this.pullWhenReady(connection, true);
     if (connection.taken < this.generation) return this.take(connection);
     const producer = this.producer;
-    if (producer.refreshing === null && producer.allTaken()) return this.refreshAndTake(connection, false);
+    if (producer[internal.refreshing] === null && producer[internal.allTaken]()) return this.refreshAndTake(connection, false);
     return this.pullWhenReady(connection, false);
   }
 
@@ -153,7 +154,7 @@ export class Fanout<T> {
     if (this.generation === this.failedGeneration) return this.takeFailure();
     const value = this.value as T;
     connection.target.inbox.receive(value);
-    if (this.producer.takenWaiters.size > 0) this.producer.takenWaiters.wakeAll();
+    if (this.producer[internal.takenWaiters].size > 0) this.producer[internal.takenWaiters].wakeAll();
     return value;
   }
 
@@ -184,13 +185,13 @@ export class Fanout<T> {
   }
 
   private async nextStepFor(connection: Connection<T>): Promise<T> {
-    if (this.producer.haltReason !== null) throw new AbortedError(this.producer.haltReason);
+    if (this.producer[internal.haltReason] !== null) throw new AbortedError(this.producer[internal.haltReason]);
     await (this.steps ??= new Waiters()).wait();
     return this.takeRecurrent(connection);
   }
 
   private takeFailure(): never {
-    if (this.producer.takenWaiters.size > 0) this.producer.takenWaiters.wakeAll();
+    if (this.producer[internal.takenWaiters].size > 0) this.producer[internal.takenWaiters].wakeAll();
     throw this.failure;
   }
 
@@ -213,17 +214,17 @@ export class Fanout<T> {
       const producer = this.producer;
       for (;;) {
         if (connection.taken < this.generation) return this.take(connection);
-        if (producer.haltReason !== null) throw new AbortedError(producer.haltReason);
-        if (producer.refreshing !== null) {
+        if (producer[internal.haltReason] !== null) throw new AbortedError(producer[internal.haltReason]);
+        if (producer[internal.refreshing] !== null) {
           // The refresh may have set the value before it settled, and this connection may
           // have taken it already: look again rather than assume it is fresh now. If the
           // refresh never sets this output, the pull that starts the next one reports it.
           // A failed refresh recorded its error as a step: the loop takes it from there.
-          await producer.refreshing.then(undefined, ignore);
+          await producer[internal.refreshing].then(undefined, ignore);
           continue;
         }
-        if (!producer.allTaken()) {
-          await producer.takenWaiters.wait();
+        if (!producer[internal.allTaken]()) {
+          await producer[internal.takenWaiters].wait();
           continue;
         }
         return await this.refreshAndTake(connection, true);
@@ -241,19 +242,19 @@ export class Fanout<T> {
    */
   private refreshAndTake(connection: Connection<T>, ownsTurn: boolean): MaybePromise<T> {
     const producer = this.producer;
-    let produced: MaybePromise<void>;
-    producer.refreshedBy = connection;
+    let produced: MaybePromise<unknown>;
+    producer[internal.refreshedBy] = connection;
     try {
-      produced = producer.produce();
+      produced = producer[internal.produce]();
     } catch (error) {
-      producer.refreshedBy = null;
+      producer[internal.refreshedBy] = null;
       return this.takeFailed(producer, connection, error);
     }
     if (!isPromiseLike(produced)) {
-      producer.refreshedBy = null;
+      producer[internal.refreshedBy] = null;
       return this.takeProduced(connection);
     }
-    producer.refreshing = produced;
+    producer[internal.refreshing] = produced;
     if (!ownsTurn) connection.busy = true;
     return produced.then(
       () => {
@@ -277,7 +278,7 @@ export class Fanout<T> {
   private takeFailed(producer: Producer, connection: Connection<T>, error: unknown): T {
     if (error instanceof AbortedError) throw error;
     if (connection.taken < this.generation) return this.take(connection);
-    producer.recordFailure(error);
+    producer[internal.recordFailure](error);
     connection.taken = this.generation;
     return this.takeFailure();
   }
@@ -295,13 +296,13 @@ const MAX_RECURRENT_BACKLOG = 1024;
  */
 function pulledWithin(connection: AnyConnection, producer: Producer): boolean {
   const target = connection.target;
-  let node: Producer | null = target.kind === "inputPort" ? (target as unknown as Producer) : target.cell;
+  let node: Producer | null = target.kind === "inputPort" ? target : target.cell;
   for (let depth = 0; node !== null && depth < 10_000; depth++) {
     if (isWithin(node, producer)) return true;
-    const by: AnyConnection | null = node.refreshedBy;
+    const by: AnyConnection | null = node[internal.refreshedBy];
     if (by === null) return false;
     const next: AnyConnection["target"] = by.target;
-    node = next.kind === "inputPort" ? (next as unknown as Producer) : next.cell;
+    node = next.kind === "inputPort" ? next : next.cell;
   }
   return false;
 }
@@ -324,9 +325,9 @@ function passTurn(connection: AnyConnection): void {
  * after this (their reactions were registered later); a refresh that was aborted and
  * replaced meanwhile is left alone.
  */
-function endRefresh(producer: Producer, produced: Promise<void>): void {
-  if (producer.refreshing === produced) {
-    producer.refreshing = null;
-    producer.refreshedBy = null;
+function endRefresh(producer: Producer, produced: Promise<unknown>): void {
+  if (producer[internal.refreshing] === produced) {
+    producer[internal.refreshing] = null;
+    producer[internal.refreshedBy] = null;
   }
 }

@@ -1,3 +1,4 @@
+import * as internal from "../cells/internal-members.js";
 import type { Cell } from "../cells/cell.js";
 import { isPromiseLike } from "../util/maybe-promise.js";
 import { Inbox, type ReceiverOptions } from "./inbox.js";
@@ -5,6 +6,7 @@ import { IO, type IOKind } from "./io.js";
 
 /** An input of a cell. Inside `onPull`, `await input.pull()` gets the next value. */
 export class Input<T> extends IO<T> {
+  declare readonly kind: "input" | "config" | "runtime";
   /** @internal */
   readonly inbox: Inbox<T>;
 
@@ -18,7 +20,7 @@ export class Input<T> extends IO<T> {
 
   /** Pulls the next value through the incoming connection (or returns the set value). */
   pull(): Promise<T> {
-    this.pulledIn = this.cell.pullSerial;
+    this.pulledIn = this.cell[internal.pullSerial];
     try {
       const value = this.inbox.pull();
       return isPromiseLike(value) ? value : Promise.resolve(value);

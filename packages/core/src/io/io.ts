@@ -1,4 +1,5 @@
-import type { Cell } from "../cells/cell.js";
+import * as internal from "../cells/internal-members.js";
+import type { Cell, Emitter, Receiver } from "../cells/cell.js";
 import type { CompositeCell } from "../cells/composite-cell.js";
 import { assertValidName } from "../util/names.js";
 
@@ -17,7 +18,9 @@ export abstract class IO<T> {
     readonly kind: IOKind,
   ) {
     assertValidName(name, "IO");
-    cell.registerIO(this);
+    // Every concrete IO class is an emitter or a receiver (its `kind` says which).
+    const io: AnyIO = this;
+    cell[internal.registerIO](io as Emitter | Receiver);
   }
 
   /** Dotted path from the root cell, e.g. `my_pipeline.multiplier.input_a`. */

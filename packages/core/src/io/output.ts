@@ -4,6 +4,7 @@ import { IO } from "./io.js";
 
 /** An output of a cell. The cell's `onPull` sets it; each outgoing connection gets each value once. */
 export class Output<T> extends IO<T> {
+  declare readonly kind: "output";
   /** @internal */
   readonly fanout: Fanout<T>;
 

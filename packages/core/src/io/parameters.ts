@@ -1,3 +1,4 @@
+import * as internal from "../cells/internal-members.js";
 import type { Cell } from "../cells/cell.js";
 import { AlreadyDeployedError } from "../errors/lifecycle-errors.js";
 import type { ReceiverOptions } from "./inbox.js";
@@ -21,7 +22,7 @@ export class ConfigParameter<T> extends Input<T> {
       );
     }
     this.inbox.set(value);
-    this.cell.noteParameterChanged();
+    this.cell[internal.noteParameterChanged]();
   }
 }
 
@@ -38,7 +39,7 @@ export class RuntimeParameter<T> extends Input<T> {
 
   setValue(value: T): void {
     this.inbox.set(value);
-    this.cell.noteParameterChanged();
+    this.cell[internal.noteParameterChanged]();
   }
 }
 

@@ -1,8 +1,8 @@
+import * as internal from "../cells/internal-members.js";
 import type { CompositeCell } from "../cells/composite-cell.js";
 import { Fanout, type EmitterOptions } from "./fanout.js";
 import { Inbox, type ReceiverOptions } from "./inbox.js";
 import { IO } from "./io.js";
-import type { Producer } from "./producer.js";
 import { AbortedError } from "../errors/lifecycle-errors.js";
 import type { AnyConnection } from "../connection/connection.js";
 import { Waiters } from "../util/waiters.js";
@@ -13,22 +13,23 @@ import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
  * a root pipeline), it feeds the composite's children, each value exactly once per
  * inner connection. It refreshes itself, so it is its own producer.
  */
-export class InputPort<T> extends IO<T> implements Producer {
+export class InputPort<T> extends IO<T> {
+  declare readonly kind: "inputPort";
   /** @internal */
   readonly inbox: Inbox<T>;
   /** @internal */
   readonly fanout: Fanout<T>;
   /** @internal */
-  refreshing: Promise<void> | null = null;
+  [internal.refreshing]: Promise<unknown> | null = null;
   /** @internal */
-  refreshedBy: AnyConnection | null = null;
+  [internal.refreshedBy]: AnyConnection | null = null;
 
   /** @internal */
-  get haltReason(): string | null {
-    return this.cell.haltReason;
+  get [internal.haltReason](): string | null {
+    return this.cell[internal.haltReason];
   }
   /** @internal */
-  readonly takenWaiters = new Waiters();
+  readonly [internal.takenWaiters] = new Waiters();
 
   constructor(cell: CompositeCell, name: string, options: ReceiverOptions<T> = {}) {
     super(cell, name, "inputPort");
@@ -54,12 +55,12 @@ export class InputPort<T> extends IO<T> implements Producer {
   }
 
   /** @internal */
-  allTaken(): boolean {
+  [internal.allTaken](): boolean {
     return this.fanout.allTaken();
   }
 
   /** @internal */
-  recordFailure(error: unknown): void {
+  [internal.recordFailure](error: unknown): void {
     if (!(error instanceof AbortedError)) this.fanout.fail(error);
   }
 
@@ -70,12 +71,12 @@ export class InputPort<T> extends IO<T> implements Producer {
   }
 
   /** @internal Takes the next value from outside and offers it to the inner connections. */
-  produce(): MaybePromise<void> {
+  [internal.produce](): MaybePromise<unknown> {
     let value: MaybePromise<T>;
     try {
       value = this.inbox.pull();
     } catch (error) {
-      this.recordFailure(error);
+      this[internal.recordFailure](error);
       throw error;
     }
     if (!isPromiseLike(value)) {
@@ -85,7 +86,7 @@ export class InputPort<T> extends IO<T> implements Producer {
     return value.then(
       (v) => this.fanout.set(v),
       (error: unknown) => {
-        this.recordFailure(error);
+        this[internal.recordFailure](error);
         throw error;
       },
     );
@@ -97,6 +98,7 @@ export class InputPort<T> extends IO<T> implements Producer {
  * for a skip connection), it feeds the composite's siblings. Pulling it pulls the composite.
  */
 export class OutputPort<T> extends IO<T> {
+  declare readonly kind: "outputPort";
   /** @internal */
   readonly inbox: Inbox<T>;
   /** @internal */

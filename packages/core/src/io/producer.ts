@@ -1,3 +1,4 @@
+import * as internal from "../cells/internal-members.js";
 import type { MaybePromise } from "../util/maybe-promise.js";
 import type { Waiters } from "../util/waiters.js";
 import type { AnyConnection } from "../connection/connection.js";
@@ -7,23 +8,27 @@ import type { AnyConnection } from "../connection/connection.js";
  * with one pull; a composite's input port refreshes itself from its incoming connection.
  * The group may only be refreshed once every connection took the current values, which
  * is what makes delivery exactly-once per connection.
+ *
+ * Engine-only: its members are symbol-keyed, and `Cell` and `InputPort` keep theirs out of
+ * the `.d.ts`, so neither declares that it implements this (`Fanout`'s constructor checks
+ * each against it).
  */
 export interface Producer {
   readonly path: string;
   /** The refresh in progress, shared by every connection that waits for it. */
-  refreshing: Promise<void> | null;
+  [internal.refreshing]: Promise<unknown> | null;
   /** Set while an undeploy or reset is cutting waits short: nothing may park on the producer then. */
-  readonly haltReason: string | null;
+  readonly [internal.haltReason]: string | null;
   /** The connection whose pull started the refresh in progress (null: none, or not through a connection). */
-  refreshedBy: AnyConnection | null;
+  [internal.refreshedBy]: AnyConnection | null;
   /** Woken whenever a connection takes a value from one of the group's emitters. */
-  readonly takenWaiters: Waiters;
+  readonly [internal.takenWaiters]: Waiters;
   /** True when every forward connection of every emitter in the group took its value. */
-  allTaken(): boolean;
+  [internal.allTaken](): boolean;
   /** Produce the next values of the whole group. */
-  produce(): MaybePromise<void>;
+  [internal.produce](): MaybePromise<unknown>;
   /** A refresh failed: every emitter of the group records the error as its next step. */
-  recordFailure(error: unknown): void;
+  [internal.recordFailure](error: unknown): void;
   /** How many more refreshes the producer can make (`Infinity` for endless streams). */
   availablePulls(): number;
 }

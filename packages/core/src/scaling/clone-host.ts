@@ -1,3 +1,4 @@
+import * as internal from "../cells/internal-members.js";
 import type { CellClass } from "../cells/cell.js";
 import type { Cell } from "../cells/cell.js";
 import { Pipeline } from "../cells/pipeline.js";
@@ -8,11 +9,7 @@ import type { MaybePromise } from "../util/maybe-promise.js";
 import { Waiters } from "../util/waiters.js";
 import { markEngineRoot } from "./clone-context.js";
 import type { CloneShape, Endpoint } from "./clone-shape.js";
-import { applyParameters, find, type CloneSettings } from "./clone-settings.js";
-
-interface ScalableLike {
-  scaleUp(times: number, method: string): unknown;
-}
+import { applyParameters, find, isScaled, type CloneSettings } from "./clone-settings.js";
 
 /**
  * A stand-in for the scalable cell, wherever a clone runs: a root pipeline with the
@@ -45,8 +42,9 @@ export class CloneHost extends Pipeline {
     const host = new CloneHost(shape, innerClass);
     applyParameters(host.clone, settings.parameters);
     for (const [path, methods] of settings.scaling) {
-      const nested = find(host.clone, path) as unknown as ScalableLike;
-      for (const method of methods) nested.scaleUp(1, method);
+      const nested = find(host.clone, path);
+      if (!isScaled(nested)) throw new InvalidCellError([`a clone of "${host.path}" has no scalable cell at "${path}"`]);
+      for (const method of methods) void nested.scaleUp(1, method);
     }
     return host;
   }
@@ -64,8 +62,8 @@ export class CloneHost extends Pipeline {
   }
 
   /** @internal Undeploy or reset: no item will come for a pull parked on an input port. */
-  override abortWaits(reason: string): void {
-    super.abortWaits(reason);
+  override [internal.abortWaits](reason: string): void {
+    super[internal.abortWaits](reason);
     for (const port of this.feeds) port.abortFeed(reason);
   }
 
@@ -92,9 +90,9 @@ class FeedPort extends InputPort<unknown> {
   }
 
   /** @internal */
-  override produce(): MaybePromise<void> {
+  override [internal.produce](): MaybePromise<unknown> {
     const pending = this.pending;
-    if (pending === null) return this.arrivals.wait().then(() => this.produce());
+    if (pending === null) return this.arrivals.wait().then(() => this[internal.produce]());
     this.pending = null;
     this.fanout.set(pending.value);
   }

@@ -1,5 +1,7 @@
+import * as internal from "../cells/internal-members.js";
 import type { Cell } from "../cells/cell.js";
 import type { CompositeCell } from "../cells/composite-cell.js";
+import type { ScalableCell } from "./scalable-cell.js";
 import { InvalidCellError } from "../errors/structure-errors.js";
 
 /** A parameter value addressed from the inner cell: `["child.grandchild", "param", value]`. */
@@ -17,21 +19,18 @@ export interface CloneSettings {
   readonly scaling: readonly NestedScaling[];
 }
 
-interface Scaled {
-  readonly requestedMethods: readonly string[];
-}
 
 /** Reads every set parameter value and nested scaling of `template` and its descendants. */
 export function collectSettings(template: Cell): CloneSettings {
   const parameters: ParameterValue[] = [];
   const scaling: NestedScaling[] = [];
   visit(template, "", (cell, path) => {
-    for (const io of cell.receivers) {
+    for (const io of cell[internal.receivers]) {
       if ((io.kind === "config" || io.kind === "runtime") && io.inbox.holdsValue && io.inbox.incoming === null) {
         parameters.push([path, io.name, io.inbox.get()]);
       }
     }
-    if (isScaled(cell)) scaling.push([path, [...cell.requestedMethods]]);
+    if (isScaled(cell)) scaling.push([path, [...cell[internal.requestedMethods]]]);
   });
   return { parameters, scaling };
 }
@@ -41,9 +40,11 @@ export function applyParameters(clone: Cell, parameters: readonly ParameterValue
   for (const [path, name, value] of parameters) {
     const cell = find(clone, path);
     // Straight into the inbox: a clone takes its template's values even while deployed.
-    (cell.io(name) as unknown as { inbox: { set(v: unknown): void } }).inbox.set(value);
+    // (Collected from a template of the same class, so the parameter exists.)
+    const parameter = cell[internal.ios].get(name);
+    if (parameter !== undefined && "inbox" in parameter) parameter.inbox.set(value);
     // A scalable cell nested in the clone must pass the value on to its own clones.
-    cell.noteParameterChanged();
+    cell[internal.noteParameterChanged]();
   }
 }
 
@@ -64,6 +65,7 @@ function visit(cell: Cell, path: string, fn: (cell: Cell, path: string) => void)
   if (children) for (const child of children) visit(child, path === "" ? child.name : `${path}.${child.name}`, fn);
 }
 
-function isScaled(cell: Cell): cell is Cell & Scaled {
-  return Array.isArray((cell as Partial<Scaled>).requestedMethods);
+/** Whether `cell` is a scalable cell (told by its clone list: this module cannot import the class, which imports it). */
+export function isScaled(cell: Cell): cell is ScalableCell {
+  return Array.isArray((cell as Partial<ScalableCell>)[internal.requestedMethods]);
 }

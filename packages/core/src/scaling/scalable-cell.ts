@@ -1,8 +1,10 @@
+import * as internal from "../cells/internal-members.js";
 import type { Cell, CellClass } from "../cells/cell.js";
 import { CompositeCell } from "../cells/composite-cell.js";
 import { InvalidCellError } from "../errors/structure-errors.js";
 import { InactiveError, InvalidArgumentError } from "../errors/runtime-errors.js";
 import { ConfigParameter } from "../io/parameters.js";
+import { engineParameter } from "../cells/engine-parameters.js";
 import type { InputPort } from "../io/ports.js";
 import { isOnCycle } from "../topology/topology.js";
 import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
@@ -41,34 +43,35 @@ export abstract class ScalableCell extends CompositeCell {
    * clone, at least 2), and with the batches of thread and process clones whose items
    * take well under a millisecond (up to 64 more per clone).
    */
-  readonly queueCapacity = new ConfigParameter<number | "auto">(this, "queue_capacity", { defaultValue: "auto" });
+  readonly queueCapacity = engineParameter(new ConfigParameter<number | "auto">(this, "queue_capacity", { defaultValue: "auto" }), "queueCapacity");
   /** "no-scaling" runs one clone inline on each pull: no queue, no concurrency, for debugging. */
-  readonly scalingStrategy = new ConfigParameter<ScalingStrategyName>(this, "scaling_strategy", { defaultValue: "queue" });
+  readonly scalingStrategy = engineParameter(new ConfigParameter<ScalingStrategyName>(this, "scaling_strategy", { defaultValue: "queue" }), "scalingStrategy");
   /**
    * Move ArrayBuffers and typed arrays to and from thread clones instead of copying
    * them (zero-copy). The sender loses access to a moved buffer, so turn it on only when
    * no other cell keeps using the values it sends.
    */
-  readonly transferBuffers = new ConfigParameter<boolean>(this, "transfer_buffers", { defaultValue: false });
+  readonly transferBuffers = engineParameter(new ConfigParameter<boolean>(this, "transfer_buffers", { defaultValue: false }), "transferBuffers");
   /** When a clone's thread or process dies: start a new one (true) or carry on with fewer (false). */
-  readonly replaceCrashedClones = new ConfigParameter<boolean>(this, "replace_crashed_clones", { defaultValue: true });
+  readonly replaceCrashedClones = engineParameter(new ConfigParameter<boolean>(this, "replace_crashed_clones", { defaultValue: true }), "replaceCrashedClones");
   /**
    * How long `undeploy()` and `reset()` wait for an item a clone is still working on.
    * After that, thread and process clones are killed and async clones left behind, so
    * a clone stuck in its item never hangs the pipeline.
    */
-  readonly stopGraceMs = new ConfigParameter<number>(this, "stop_grace_ms", { defaultValue: 2000 });
+  readonly stopGraceMs = engineParameter(new ConfigParameter<number>(this, "stop_grace_ms", { defaultValue: 2000 }), "stopGraceMs");
   /** `cloneCrashed` events (a {@link CloneCrashEvent}) report clones whose thread or process died. */
   readonly events = new EventEmitter<{ cloneCrashed: [CloneCrashEvent] }>();
   /** @internal The clone methods asked for, in order (one entry per clone). */
-  readonly requestedMethods: string[] = [];
+  readonly [internal.requestedMethods]: string[] = [];
   /**
    * @internal Bumped when a parameter inside the inner cell changes. Items claimed (inputs
    * pulled) after a change run with the new values, on every clone; items claimed before
    * keep the values of their claim (see `ParameterSnapshot`).
    */
-  parameterVersion = 0;
-  private strategy: ScalingStrategy | null = null;
+  [internal.parameterVersion] = 0;
+  /** @internal The running strategy (null while not deployed); tests and tools reach its managers through this key. */
+  [internal.strategy]: ScalingStrategy | null = null;
 
   /** The one inner cell, whose clones do the work. */
   get innerCell(): Cell {
@@ -79,7 +82,7 @@ export abstract class ScalableCell extends CompositeCell {
 
   /** Clones running (deployed) or requested (not deployed). */
   get cloneCount(): number {
-    return this.strategy?.cloneCount ?? this.requestedMethods.length;
+    return this[internal.strategy]?.cloneCount ?? this[internal.requestedMethods].length;
   }
 
   /**
@@ -93,8 +96,8 @@ export abstract class ScalableCell extends CompositeCell {
     checkCloneConstructor(this.innerCell);
     made.check?.(this.innerCell.constructor as CellClass);
     const methods = Array.from({ length: times }, () => method);
-    this.requestedMethods.push(...methods);
-    return this.strategy === null ? Promise.resolve() : this.strategy.addClones(methods);
+    this[internal.requestedMethods].push(...methods);
+    return this[internal.strategy] === null ? Promise.resolve() : this[internal.strategy].addClones(methods);
   }
 
   /**
@@ -103,13 +106,13 @@ export abstract class ScalableCell extends CompositeCell {
    */
   scaleDown(times = 1): Promise<void> {
     assertCount(times, "scaleDown");
-    if (times > this.requestedMethods.length) {
+    if (times > this[internal.requestedMethods].length) {
       throw new InvalidArgumentError(
-        `Cannot scale "${this.path}" down by ${times}: it has ${this.requestedMethods.length} clone(s).`,
+        `Cannot scale "${this.path}" down by ${times}: it has ${this[internal.requestedMethods].length} clone(s).`,
       );
     }
-    this.requestedMethods.splice(-times);
-    return this.strategy === null ? Promise.resolve() : this.strategy.removeClones(times);
+    this[internal.requestedMethods].splice(-times);
+    return this[internal.strategy] === null ? Promise.resolve() : this[internal.strategy].removeClones(times);
   }
 
   /**
@@ -135,7 +138,7 @@ export abstract class ScalableCell extends CompositeCell {
    * {@link ScalableCell.whenAllIdle} waits for several scalable cells at once.
    */
   whenIdle(options: { readonly whileWaiting?: boolean } = {}): Promise<void> {
-    return this.strategy === null ? Promise.resolve() : this.strategy.whenIdle(options.whileWaiting === true);
+    return this[internal.strategy] === null ? Promise.resolve() : this[internal.strategy].whenIdle(options.whileWaiting === true);
   }
 
   /**
@@ -151,35 +154,35 @@ export abstract class ScalableCell extends CompositeCell {
     for (;;) {
       await Promise.all(cells.map((cell) => cell.whenIdle(options)));
       const allIdle = await new Promise<boolean>((resolve) =>
-        setImmediate(() => resolve(cells.every((cell) => cell.strategy === null || cell.strategy.isIdle(whileWaiting)))),
+        setImmediate(() => resolve(cells.every((cell) => cell[internal.strategy] === null || cell[internal.strategy].isIdle(whileWaiting)))),
       );
       if (allIdle) return;
     }
   }
 
   /** @internal */
-  override adoptChild(child: Cell): void {
+  override [internal.adoptChild](child: Cell): void {
     if (this.children.length > 0) {
       throw new InvalidCellError([
         `scalable cell "${this.path}" already holds "${this.children[0]!.name}"; it holds exactly one inner cell ` +
           `(wrap several cells in a Pipeline and scale that)`,
       ]);
     }
-    super.adoptChild(child);
+    super[internal.adoptChild](child);
   }
 
   /** @internal */
-  override validityReasons(): string[] {
-    const reasons = super.validityReasons();
+  override [internal.validityReasons](): string[] {
+    const reasons = super[internal.validityReasons]();
     if (this.children.length === 0) reasons.push(`scalable cell "${this.path}" has no inner cell`);
     return reasons;
   }
 
   /** @internal */
-  protected pullOnce(): MaybePromise<void> {
+  protected [internal.pullOnce](): MaybePromise<unknown> {
     let values: MaybePromise<PortValues>;
     try {
-      values = this.strategy!.next();
+      values = this[internal.strategy]!.next();
     } catch (error) {
       // A slot that already holds an error fails the pull asynchronously, like a cell
       // whose work failed: every connection pulling this cell in the same round then
@@ -187,86 +190,86 @@ export abstract class ScalableCell extends CompositeCell {
       // taking the next slot (which would leave the consumers one item apart). No clone
       // to run anything (InactiveError) used up no item: a step only for the connections
       // that pulled (they record it themselves), not for a direct pull.
-      if (!(error instanceof InactiveError)) this.recordFailure(error);
+      if (!(error instanceof InactiveError)) this[internal.recordFailure](error);
       return Promise.reject(error);
     }
-    if (isPromiseLike(values)) return values.then((v) => this.setOutputs(v), this.failed);
-    this.setOutputs(values);
+    if (isPromiseLike(values)) return values.then((v) => this.#setOutputs(v), this.#failed);
+    this.#setOutputs(values);
   }
 
   /** @internal The inner cell is a template: it is never deployed; clones are. */
-  override async deployInternal(): Promise<void> {
+  override async [internal.deployInternal](): Promise<void> {
     const strategy =
-      this.scalingStrategy.getValue() === "no-scaling" ? new InlineStrategy(this.context()) : new QueueStrategy(this.context());
+      this.scalingStrategy.getValue() === "no-scaling" ? new InlineStrategy(this.#context()) : new QueueStrategy(this.#context());
     // Set first: a scaleUp or scaleDown while the clones start goes to the strategy.
-    this.strategy = strategy;
+    this[internal.strategy] = strategy;
     try {
-      await strategy.start([...this.requestedMethods]);
+      await strategy.start([...this[internal.requestedMethods]]);
     } catch (error) {
-      this.strategy = null;
+      this[internal.strategy] = null;
       await strategy.stop().catch(() => undefined);
       throw error;
     }
-    this.markDeployed();
+    this[internal.markDeployed]();
   }
 
   /** @internal */
-  override async undeployInternal(): Promise<void> {
-    const strategy = this.strategy;
-    this.strategy = null;
-    this.markUndeployed();
+  override async [internal.undeployInternal](): Promise<void> {
+    const strategy = this[internal.strategy];
+    this[internal.strategy] = null;
+    this[internal.markUndeployed]();
     await strategy?.stop();
   }
 
   /** @internal The clone managers are the background work; the inner cell is a template that never runs. */
-  override async quiesceInternal(): Promise<void> {
-    await Promise.all([this.strategy?.quiesce(), super.quiesceInternal()]);
+  override async [internal.quiesceInternal](): Promise<void> {
+    await Promise.all([this[internal.strategy]?.quiesce(), super[internal.quiesceInternal]()]);
   }
 
   /** @internal */
-  override async resetInternal(): Promise<void> {
+  override async [internal.resetInternal](): Promise<void> {
     // Not CompositeCell's: the inner cell is a template that never ran; its clones reset.
-    this.haltReason = null;
-    for (const io of this.ios.values()) {
+    this[internal.haltReason] = null;
+    for (const io of this[internal.ios].values()) {
       (io as { fanout?: { reset(): void } }).fanout?.reset();
       (io as { inbox?: { reset(): void } }).inbox?.reset();
     }
-    await this.strategy?.reset();
+    await this[internal.strategy]?.reset();
   }
 
   /** @internal */
-  override async resumeInternal(): Promise<void> {
-    this.strategy?.resume();
+  override async [internal.resumeInternal](): Promise<void> {
+    this[internal.strategy]?.resume();
   }
 
   /** @internal Halts the managers before any wait is aborted, so none starts a new pull. */
-  override abortWaits(reason: string): void {
-    this.strategy?.halt(reason);
-    this.abortOwnWaits(reason);
+  override [internal.abortWaits](reason: string): void {
+    this[internal.strategy]?.halt(reason);
+    this[internal.abortOwnWaits](reason);
   }
 
   /** @internal */
-  override noteParameterChanged(): void {
-    this.parameterVersion++;
-    super.noteParameterChanged();
+  override [internal.noteParameterChanged](): void {
+    this[internal.parameterVersion]++;
+    super[internal.noteParameterChanged]();
   }
 
   /** Items this cell can still deliver: what its queue holds plus what upstream can supply. */
   override availablePulls(): number {
     const upstream = super.availablePulls();
-    return this.strategy === null ? upstream : this.strategy.availablePulls(upstream);
+    return this[internal.strategy] === null ? upstream : this[internal.strategy].availablePulls(upstream);
   }
 
-  private readonly failed = (error: unknown): never => {
-    if (!(error instanceof InactiveError)) this.recordFailure(error);
+  readonly #failed = (error: unknown): never => {
+    if (!(error instanceof InactiveError)) this[internal.recordFailure](error);
     throw error;
   };
 
-  private setOutputs(values: PortValues): void {
-    for (const port of this.emitters) port.fanout.set(values[port.name]);
+  #setOutputs(values: PortValues): void {
+    for (const port of this[internal.emitters]) port.fanout.set(values[port.name]);
   }
 
-  private context(): ScalableContext {
+  #context(): ScalableContext {
     const cell = this;
     const connections = this.connections;
     const shape: CloneShape = shapeOf(this, connections);
@@ -279,10 +282,10 @@ export abstract class ScalableCell extends CompositeCell {
       path: this.path,
       shape,
       innerClass,
-      inputPorts: this.receivers.filter((r) => r.kind === "inputPort") as unknown as InputPort<unknown>[],
+      inputPorts: this[internal.receivers].filter((r): r is InputPort<unknown> => r.kind === "inputPort"),
       parameters: (): ParameterSnapshot => {
-        if (snapshot !== null && snapshot.version === cell.parameterVersion) return snapshot;
-        snapshot = { version: cell.parameterVersion, values: collectSettings(cell.innerCell).parameters };
+        if (snapshot !== null && snapshot.version === cell[internal.parameterVersion]) return snapshot;
+        snapshot = { version: cell[internal.parameterVersion], values: collectSettings(cell.innerCell).parameters };
         return snapshot;
       },
       recipe: (parameters: ParameterSnapshot): CloneRecipe => ({

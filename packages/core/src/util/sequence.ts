@@ -6,8 +6,8 @@ import { isPromiseLike, type MaybePromise } from "./maybe-promise.js";
  * the others half-run; then throws the first failure (in task order). Synchronous when
  * every task is.
  */
-export function settleAll(tasks: ReadonlyArray<() => MaybePromise<void>>): MaybePromise<void> {
-  let pending: Promise<void>[] | null = null;
+export function settleAll(tasks: ReadonlyArray<() => MaybePromise<unknown>>): MaybePromise<void> {
+  let pending: Promise<unknown>[] | null = null;
   let firstError: { error: unknown } | null = null;
   for (let i = 0; i < tasks.length; i++) {
     try {

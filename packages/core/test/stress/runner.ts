@@ -14,6 +14,8 @@ import { ReferenceModel, type PullOutcome, type ValueOutcome } from "./model.js"
 import type { StressOptions } from "./options.js";
 import { describeAction, type Action, type CaseSpec, type GraphSpec, type Lag } from "./spec.js";
 import type { Recorded } from "./cells.js";
+import { managersOf } from "../engine-internals.js";
+import type { ScalableCell } from "@cellflow/core";
 
 export interface Violation {
   /** A short category, e.g. "pull-outcome", "sink-record", "root-ports", "hang:reset". */
@@ -146,13 +148,11 @@ async function reapChildren(before: ReadonlySet<number>, violate: (kind: string,
 /**
  * Last resort after an undeploy that hung: kill the thread and process clones the
  * scalable cells still hold. This reaches into engine internals (the strategy's managers
- * and their clone handles) on purpose and only as best effort: the names may change, and
- * then it quietly does nothing (the child process check below still kills processes).
+ * and their clone handles) on purpose (the child process check below still kills processes).
  */
-export async function forceKill(cells: Iterable<object>): Promise<void> {
+export async function forceKill(cells: Iterable<ScalableCell>): Promise<void> {
   for (const cell of cells) {
-    const managers = (cell as { strategy?: { managers?: Array<{ handle?: { kill?: () => Promise<void> } }> } }).strategy?.managers;
-    for (const m of managers ?? []) await settle(() => m.handle?.kill?.() ?? Promise.resolve(), 2_000);
+    for (const m of managersOf(cell)) await settle(() => m.handle.kill(), 2_000);
   }
 }
 

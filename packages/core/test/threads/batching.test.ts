@@ -10,17 +10,15 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { CellPullError, CloneCrashedError, DataCloneError, type CloneCrashEvent } from "@cellflow/core";
+import { CellPullError, CloneCrashedError, DataCloneError, type CloneCrashEvent, type ScalableCell } from "@cellflow/core";
 import { ScalableTrouble, markerPath, removeMarkers, type Trouble, type TroubleItem } from "../fixtures/thread-cells.js";
 import { eventually, harness, pullOutcomes } from "./harness.js";
+import { managersOf } from "../engine-internals.js";
 
 afterAll(removeMarkers);
 
 /** The managers' windows (internals): above 1 means several items went per message. */
-interface Internals {
-  strategy: { managers: Array<{ windowSize: number; handle: { kill(): Promise<void> } }> };
-}
-const windows = (scalable: unknown) => (scalable as Internals).strategy.managers.map((m) => m.windowSize);
+const windows = (scalable: ScalableCell) => managersOf(scalable).map((m) => m.windowSize);
 
 /**
  * A scalable TroubleCell fed by a source whose items do nothing special until `arm()`:
@@ -161,7 +159,7 @@ describe.each(["thread", "process"] as const)('batched "%s" clones', (method) =>
       while (outputs().length < base + 300) await pipeline.pull();
       expect(outputs()).toEqual(tens(base + 300));
       expect(await eventually(() => existsSync(marker) && readFileSync(marker, "utf8") !== "")).toBe(true);
-      await (scalable as unknown as Internals).strategy.managers[0]!.handle.kill(); // as a supervisor would
+      await managersOf(scalable)[0]!.handle.kill(); // as a supervisor would
       while (outputs().length < base + 400) await pipeline.pull();
       expect(outputs()).toEqual(tens(base + 400));
       expect(await eventually(() => crashes.length >= 1)).toBe(true);

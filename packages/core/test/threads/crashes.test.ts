@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { CloneCrashedError, type CloneCrashEvent } from "@cellflow/core";
 import { ScalableTrouble, cloneKey, markerPath, methodOf, removeMarkers, type Trouble, type TroubleItem, type Where } from "../fixtures/thread-cells.js";
 import { eventually, harness, pullOutcomes } from "./harness.js";
+import { managersOf } from "../engine-internals.js";
 
 afterAll(removeMarkers);
 
@@ -26,10 +27,6 @@ function troubled(troubles: Record<number, Trouble>) {
 
 const tens = (n: number, from = 0) => Array.from({ length: n - from }, (_, i) => 10 * (from + i));
 
-/** The clones' internals, to terminate a worker from outside as a supervisor would. */
-interface Internals {
-  strategy: { managers: Array<{ handle: { method: string; kill(): Promise<void> } }> };
-}
 
 describe.each(["thread", "process"] as const)('a "%s" clone that dies mid-item', (method) => {
   it("has the item run again on another clone, in order, and is replaced and reported", async () => {
@@ -111,7 +108,7 @@ describe("a clone killed from outside mid-item", () => {
       const fourth = pipeline.pull();
       expect(await eventually(() => existsSync(marker) && readFileSync(marker, "utf8") !== "")).toBe(true);
       const victim = JSON.parse(readFileSync(marker, "utf8")) as Where;
-      const [manager] = (scalable as unknown as Internals).strategy.managers;
+      const [manager] = managersOf(scalable);
       await manager!.handle.kill(); // Worker.terminate() of the only clone, which is stuck in item 3
       await fourth;
       for (let i = 0; i < 4; i++) await pipeline.pull();

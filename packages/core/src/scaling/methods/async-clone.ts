@@ -36,9 +36,18 @@ class AsyncClone implements CloneHandle {
   }
 }
 
+/**
+ * A clone built from `recipe` in this event loop, as the "async" method makes them: what
+ * a clone method wraps when it runs items here on behalf of somewhere else (a worker
+ * serving a queue, say), or decorates (counting, tracing).
+ */
+export function createLocalClone(recipe: CloneRecipe): CloneHandle {
+  return new AsyncClone(recipe);
+}
+
 export const asyncCloneMethod: CloneMethod = {
   name: "async",
-  create: (recipe) => new AsyncClone(recipe),
+  create: createLocalClone,
 };
 
 registerCloneMethod(asyncCloneMethod);

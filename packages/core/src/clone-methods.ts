@@ -1,0 +1,19 @@
+/**
+ * For people writing a clone method (a new place for clones to run): the interface the
+ * queue logic talks to, and the registry `scaleUp(times, name)` looks names up in.
+ * `import { registerCloneMethod, type CloneMethod } from "@cellflow/core/clone-methods"`.
+ * A pipeline author needs none of this: the main entry point has `scaleUp`'s method names
+ * (`CloneMethodName`), crash events and `registerCells`.
+ *
+ * @module @cellflow/core/clone-methods
+ */
+export {
+  registerCloneMethod,
+  type CloneMethod,
+  type CloneHandle,
+  type CloneRecipe,
+  type ItemResult,
+} from "./scaling/clone-method.js";
+export { createLocalClone } from "./scaling/methods/async-clone.js";
+export type { CloneShape, Endpoint } from "./scaling/clone-shape.js";
+export type { CloneSettings, ParameterValue, NestedScaling } from "./scaling/clone-settings.js";
