@@ -2,6 +2,7 @@ import * as internal from "./internal-members.js";
 import { AbortedError, AlreadyDeployedError, NotDeployableError, NotDeployedError } from "../errors/lifecycle-errors.js";
 import { InvalidCellError, InvalidIOError, InvalidNameError } from "../errors/structure-errors.js";
 import type { AnyConnection } from "../connection/connection.js";
+import type { Handover } from "../io/producer.js";
 import type { Input } from "../io/input.js";
 import type { Output } from "../io/output.js";
 import type { InputPort, OutputPort } from "../io/ports.js";
@@ -69,6 +70,8 @@ export abstract class Cell {
   [internal.refreshing]: Promise<unknown> | null = null;
   /** @internal */
   [internal.refreshedBy]: AnyConnection | null = null;
+  /** @internal See Producer's handoverOffer. */
+  [internal.handoverOffer]: Handover | null = null;
   /**
    * @internal Set by `abortWaits` until the reset or undeploy that asked for it is over:
    * a pull started meanwhile (a waiter resuming after the abort) fails at once instead
@@ -179,6 +182,15 @@ export abstract class Cell {
     return this[internal.pullSerializer].run(this[internal.pullOnce], this);
   }
 
+  /**
+   * @internal `pulled` is what this cell's pullInternal just returned to the running
+   * task of `lock` (a pipeline pulling its only sink): when it is this cell's declared
+   * finish, that finish also releases `lock`. See Serializer.releaseWith.
+   */
+  [internal.releaseAlongWith](pulled: Promise<unknown>, lock: Serializer): void {
+    lock.releaseWith(this[internal.pullSerializer], pulled);
+  }
+
   /** @internal What one pull does; runs under the cell's serializer. */
   protected abstract [internal.pullOnce](): MaybePromise<unknown>;
 
@@ -200,7 +212,8 @@ export abstract class Cell {
 
   /** @internal Producer: every forward connection of every output took its value. */
   [internal.allTaken](): boolean {
-    for (const e of this[internal.emitters]) if (!e.fanout.allTaken()) return false;
+    const emitters = this[internal.emitters];
+    for (let i = 0; i < emitters.length; i++) if (!emitters[i]!.fanout.allTaken()) return false;
     return true;
   }
 

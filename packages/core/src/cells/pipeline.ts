@@ -31,7 +31,16 @@ export class Pipeline extends CompositeCell {
 
   /** @internal Resolves to the output record (nothing when the pipeline has no output ports). */
   protected [internal.pullOnce](): MaybePromise<unknown> {
-    if (this[internal.emitters].length === 0) return this.#pullSinks(); // no output ports to set: no extra hop
+    if (this[internal.emitters].length === 0) {
+      // No output ports to set: the pull is the sinks' pull, no extra hop. With one sink,
+      // the sink's finishing reaction releases this pipeline's lock too.
+      const sinks = this.topology().sinks;
+      if (sinks.length !== 1) return this.#pullSinks();
+      const sink = sinks[0]!;
+      const pulled = sink[internal.pullInternal]();
+      if (isPromiseLike(pulled)) sink[internal.releaseAlongWith](pulled, this[internal.pullSerializer]);
+      return pulled;
+    }
     let pulled: MaybePromise<unknown>;
     try {
       pulled = this.#pullSinks();

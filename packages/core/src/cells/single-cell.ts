@@ -5,6 +5,7 @@ import { CellflowError } from "../errors/cellflow-error.js";
 import { CellPullError, EndOfStreamError } from "../errors/runtime-errors.js";
 import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
 import type { IOKind } from "../io/io.js";
+import { OFFER_TAKEN } from "../io/producer.js";
 import { Cell } from "./cell.js";
 
 /**
@@ -53,8 +54,14 @@ export abstract class SingleCell extends Cell {
     } catch (error) {
       throw this.#pullError(error);
     }
-    // One reaction wraps a failure and releases the pull lock (see Serializer.finishWith).
-    if (isPromiseLike(done)) return this[internal.pullSerializer].finishWith(done, this.#pullError, this);
+    // One reaction wraps a failure, hands the value to the connection that asked for
+    // this pull (when a fanout offered it) and releases the pull lock (Serializer.finishWith).
+    if (isPromiseLike(done)) {
+      const offer = this[internal.handoverOffer];
+      if (offer === null) return this[internal.pullSerializer].finishWith(done, this.#pullError, this, null);
+      this[internal.handoverOffer] = OFFER_TAKEN;
+      return this[internal.pullSerializer].finishWith(done, this.#pullError, this, offer);
+    }
   }
 
   /** Engine errors (end of stream, an upstream cell's failure) pass through; user errors get the path. */

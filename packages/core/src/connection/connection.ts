@@ -83,6 +83,11 @@ export class Connection<T> {
     return this.source.fanout.pullFor(this);
   }
 
+  /** @internal Handover: the producer's pull that refreshed for this connection ended. */
+  settle(ok: boolean, outcome: unknown, promise: Promise<unknown>): T {
+    return this.source.fanout.settleRefresh(this, ok, outcome, promise);
+  }
+
   get description(): string {
     return `${this.source.path} -> ${this.target.path}`;
   }

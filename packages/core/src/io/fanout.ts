@@ -3,7 +3,7 @@ import type { AnyConnection, Connection } from "../connection/connection.js";
 import { AbortedError } from "../errors/lifecycle-errors.js";
 import { NoValueError, OutputNotSetError } from "../errors/runtime-errors.js";
 import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
-import type { Producer } from "./producer.js";
+import { OFFER_TAKEN, type Producer } from "./producer.js";
 import type { Cell } from "../cells/cell.js";
 import { Waiters } from "../util/waiters.js";
 
@@ -244,18 +244,31 @@ export class Fanout<T> {
     const producer = this.producer;
     let produced: MaybePromise<unknown>;
     producer[internal.refreshedBy] = connection;
+    // Without the turn held by a caller, the producer may end the refresh itself (below).
+    if (!ownsTurn) producer[internal.handoverOffer] = connection;
     try {
       produced = producer[internal.produce]();
     } catch (error) {
+      producer[internal.handoverOffer] = null;
       producer[internal.refreshedBy] = null;
       return this.takeFailed(producer, connection, error);
     }
     if (!isPromiseLike(produced)) {
+      producer[internal.handoverOffer] = null;
       producer[internal.refreshedBy] = null;
       return this.takeProduced(connection);
     }
     producer[internal.refreshing] = produced;
-    if (!ownsTurn) connection.busy = true;
+    if (!ownsTurn) {
+      connection.busy = true;
+      if (producer[internal.handoverOffer] === OFFER_TAKEN) {
+        // The producer's finishing reaction calls `settleRefresh`: `produced` resolves
+        // to this connection's value (or rejects with its failure), no reaction here.
+        producer[internal.handoverOffer] = null;
+        return produced as Promise<T>;
+      }
+      producer[internal.handoverOffer] = null;
+    }
     return produced.then(
       () => {
         endRefresh(producer, produced);
@@ -268,6 +281,18 @@ export class Fanout<T> {
         return this.takeFailed(producer, connection, error);
       },
     );
+  }
+
+  /**
+   * A refresh whose producer took the handover offer ended (called inside the reaction
+   * that ends the producer's pull, before its pull lock is released): what the reaction
+   * in `refreshAndTake` does otherwise.
+   */
+  settleRefresh(connection: Connection<T>, ok: boolean, outcome: unknown, produced: Promise<unknown>): T {
+    const producer = this.producer;
+    endRefresh(producer, produced);
+    passTurn(connection);
+    return ok ? this.takeProduced(connection) : this.takeFailed(producer, connection, outcome);
   }
 
   /**

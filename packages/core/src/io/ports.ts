@@ -3,6 +3,7 @@ import type { CompositeCell } from "../cells/composite-cell.js";
 import { Fanout, type EmitterOptions } from "./fanout.js";
 import { Inbox, type ReceiverOptions } from "./inbox.js";
 import { IO } from "./io.js";
+import type { Handover } from "./producer.js";
 import { AbortedError } from "../errors/lifecycle-errors.js";
 import type { AnyConnection } from "../connection/connection.js";
 import { Waiters } from "../util/waiters.js";
@@ -23,6 +24,8 @@ export class InputPort<T> extends IO<T> {
   [internal.refreshing]: Promise<unknown> | null = null;
   /** @internal */
   [internal.refreshedBy]: AnyConnection | null = null;
+  /** @internal Never accepted: a port's refresh has no finishing reaction of its own. */
+  [internal.handoverOffer]: Handover | null = null;
 
   /** @internal */
   get [internal.haltReason](): string | null {

@@ -4,6 +4,22 @@ import type { Waiters } from "../util/waiters.js";
 import type { AnyConnection } from "../connection/connection.js";
 
 /**
+ * The rest of a refresh, run by the producer inside the reaction that ends its pull:
+ * `ok` and the pull's value, or the (already mapped) failure; `promise` is what
+ * `produce()` returned. Returns the value for the connection, or throws its failure.
+ */
+export interface Handover {
+  settle(ok: boolean, outcome: unknown, promise: Promise<unknown>): unknown;
+}
+
+/** What a producer's `handoverOffer` holds once it accepted the offer. */
+export const OFFER_TAKEN: Handover = {
+  settle(): never {
+    throw new Error("cellflow: OFFER_TAKEN is a marker, not a handover");
+  },
+};
+
+/**
  * Whatever refreshes a group of emitters in one step: a cell refreshes all its outputs
  * with one pull; a composite's input port refreshes itself from its incoming connection.
  * The group may only be refreshed once every connection took the current values, which
@@ -21,6 +37,13 @@ export interface Producer {
   readonly [internal.haltReason]: string | null;
   /** The connection whose pull started the refresh in progress (null: none, or not through a connection). */
   [internal.refreshedBy]: AnyConnection | null;
+  /**
+   * Set by a fanout just around `produce()`: the connection whose refresh this is, offered
+   * so the producer's own finishing reaction can hand its value over (one reaction per
+   * refresh instead of two). A producer that accepts it sets {@link OFFER_TAKEN} here and
+   * later calls the offer's `settle`; one that does not leaves it alone.
+   */
+  [internal.handoverOffer]: Handover | null;
   /** Woken whenever a connection takes a value from one of the group's emitters. */
   readonly [internal.takenWaiters]: Waiters;
   /** True when every forward connection of every emitter in the group took its value. */

@@ -1,5 +1,6 @@
 import { AbortedError } from "../errors/lifecycle-errors.js";
 import { isPromiseLike, type MaybePromise } from "./maybe-promise.js";
+import type { Handover } from "../io/producer.js";
 
 /**
  * Runs tasks one at a time, in arrival order. An idle serializer runs a synchronous
@@ -31,17 +32,29 @@ export class Serializer {
   /** How the declared finish maps a failure (read before releasing; only one finish is pending). */
   private mapError: ((this: unknown, error: unknown) => unknown) | null = null;
   private mapErrorThis: unknown = undefined;
+  /** The declared finish also ends a refresh (see `finishWith`): its handover and promise. */
+  private handover: Handover | null = null;
+  /** The promise the declared finish returned (pending until its reaction has run). */
+  private finishPromise: Promise<unknown> | null = null;
+  /** Another serializer whose task ends with this one's declared finish (`releaseWith`). */
+  private chained: Serializer | null = null;
   private readonly releaseOnSettle = (): void => this.release();
   private readonly finishFulfilled = (value: unknown): unknown => {
-    this.release();
-    return value;
+    if (this.handover === null && this.chained === null) {
+      this.release();
+      return value;
+    }
+    return this.finishFurther(true, value);
   };
-  private readonly finishRejected = (error: unknown): never => {
+  private readonly finishRejected = (error: unknown): unknown => {
     // Read before releasing: the release may start the next task, which sets them anew.
     const map = this.mapError!;
     const self = this.mapErrorThis;
-    this.release();
-    throw map.call(self, error);
+    if (this.handover === null && this.chained === null) {
+      this.release();
+      throw map.call(self, error);
+    }
+    return this.finishFurther(false, map.call(self, error));
   };
 
   get isBusy(): boolean {
@@ -59,11 +72,15 @@ export class Serializer {
     if (this.busy) return this.enqueue(task, thisArg);
     this.busy = true;
     const result = this.start(task, thisArg);
-    if (!isPromiseLike(result)) {
-      if (!this.takeFinishDeclared()) this.release();
+    // A declared finish releases when its promise settles.
+    if (this.finishDeclared) {
+      this.finishDeclared = false;
       return result;
     }
-    if (this.takeFinishDeclared()) return result;
+    if (!isPromiseLike(result)) {
+      this.release();
+      return result;
+    }
     // Release on a side branch and hand back the task's own promise: the caller's
     // continuation then runs in the same microtask round as the release (just after it)
     // instead of one round later. The branch handles a failure, so a failing pull whose
@@ -78,17 +95,76 @@ export class Serializer {
    * in one reaction that also releases the serializer. The task ends when that promise
    * settles (it returns it), so `run` adds no reaction of its own: one promise and one
    * microtask less per task. Called outside a task (or a second time), it only maps.
+   * With `handover` (the connection a fanout's refresh offered, see Producer.handoverOffer),
+   * that same reaction also ends the refresh and resolves to the connection's value.
    */
-  finishWith<T, This>(promise: Promise<T>, mapError: (this: This, error: unknown) => unknown, thisArg: This): Promise<T> {
+  finishWith<T, This>(
+    promise: Promise<T>,
+    mapError: (this: This, error: unknown) => unknown,
+    thisArg: This,
+    handover: Handover | null = null,
+  ): Promise<T> {
     if (!this.inTask || this.finishDeclared) {
-      return promise.then(undefined, (error: unknown) => {
+      const mapped = promise.then(undefined, (error: unknown) => {
         throw mapError.call(thisArg, error);
       });
+      if (handover === null) return mapped;
+      // Not reached from a cell's pull (always in a task); kept correct all the same.
+      const settled: Promise<T> = mapped.then(
+        (value) => handover.settle(true, value, settled) as T,
+        (error: unknown) => handover.settle(false, error, settled) as T,
+      );
+      return settled;
     }
     this.finishDeclared = true;
     this.mapError = mapError as (this: unknown, error: unknown) => unknown;
     this.mapErrorThis = thisArg;
-    return promise.then(this.finishFulfilled as (value: T) => T, this.finishRejected);
+    this.handover = handover;
+    const finished = promise.then(this.finishFulfilled as (value: T) => T, this.finishRejected as (error: unknown) => T);
+    this.finishPromise = finished;
+    return finished;
+  }
+
+  /**
+   * For the running task whose result is `other`'s declared finish (`promise`, e.g. a
+   * pipeline's pull that is its only sink's pull): that finishing reaction releases this
+   * serializer too, so `run` adds no side-branch reaction (one promise and one reaction
+   * less per task). False, and nothing changes, when `promise` is not that finish.
+   */
+  releaseWith(other: Serializer, promise: Promise<unknown>): boolean {
+    if (!this.inTask || this.finishDeclared || other.finishPromise !== promise || other.chained !== null) return false;
+    other.chained = this;
+    this.finishDeclared = true;
+    return true;
+  }
+
+  /**
+   * The finishing reaction with more to do than release. With a handover (a fanout's
+   * refresh for one connection) it ends the refresh and takes the connection's value:
+   * the promise `finishWith` returned then resolves to that value (or rejects with its
+   * failure), so the fanout adds no reaction of its own. That runs before the release,
+   * which may start the next task. A chained serializer is released right after this one;
+   * as its task's promise has no reaction of the engine's then, a failure gets a handler
+   * here, so a caller attaching its own late sees no unhandled rejection (as with `run`).
+   */
+  private finishFurther(ok: boolean, outcome: unknown): unknown {
+    const handover = this.handover;
+    const promise = this.finishPromise!;
+    const chained = this.chained;
+    this.handover = null;
+    this.finishPromise = null;
+    this.chained = null;
+    try {
+      if (handover !== null) return handover.settle(ok, outcome, promise);
+      if (!ok) throw outcome;
+      return outcome;
+    } catch (error) {
+      if (chained !== null) promise.then(undefined, ignore);
+      throw error;
+    } finally {
+      this.release();
+      if (chained !== null) chained.release();
+    }
   }
 
   /** Rejects every queued task (not the running one) with an AbortedError. */
@@ -159,12 +235,12 @@ export class Serializer {
   }
 
   private release(): void {
-    const next = this.queue.shift();
-    if (next) next();
-    else {
-      this.busy = false;
-      if (this.idleWaiters !== null) this.wakeIdleWaiters();
+    if (this.queue.length > 0) {
+      this.queue.shift()!();
+      return;
     }
+    this.busy = false;
+    if (this.idleWaiters !== null) this.wakeIdleWaiters();
   }
 
   private wakeIdleWaiters(): void {
@@ -173,3 +249,5 @@ export class Serializer {
     for (const resolve of waiters) resolve();
   }
 }
+
+function ignore(): void {}
