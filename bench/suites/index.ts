@@ -11,4 +11,5 @@ export const suites: Readonly<Record<string, () => Promise<Suite>>> = {
   cpu: async () => (await import("./cpu.js")).cpu,
   tiny: async () => (await import("./tiny.js")).tiny,
   transfer: async () => (await import("./transfer.js")).transfer,
+  "slow-clone": async () => (await import("./slow-clone.js")).slowClone,
 };

@@ -13,15 +13,24 @@ export class OutputQueue<S> {
   private nextToTake = 0;
   private readonly reservers: Array<{ owner: object; resolve: (ticket: number | null) => void }> = [];
   private taker: { resolve: (slot: S) => void; reject: (error: unknown) => void } | null = null;
+  /** Tickets allowed beyond `capacity` because a slow item held the head (see `maxStretch`). */
+  private stretch = 0;
 
   /**
    * @param capacity how many tickets may be out (reserved or filled, not yet taken).
    * @param demandDriven reserve only when a consumer waits: used when the scalable cell
    *   is on a recurrent cycle, where its next input depends on its last output.
+   * @param maxStretch how far beyond `capacity` the queue may grow while its head is
+   *   blocked (0: never). SPEC 3.11, a slow clone never holds the rest back: when the
+   *   consumer waits for the oldest ticket, whose item a slow clone still runs, and a
+   *   manager waits for room (its clone is free: its items are done and queued behind
+   *   the head), the queue lets that manager in, one ticket more, instead of leaving a
+   *   free clone idle. The stretch stays (bounded, so memory stays flat) until `clear`.
    */
   constructor(
     private readonly capacity: () => number,
     private readonly demandDriven: () => boolean,
+    private readonly maxStretch: () => number = () => 0,
   ) {}
 
   /** Tickets reserved or filled but not taken yet. */
@@ -36,7 +45,7 @@ export class OutputQueue<S> {
 
   /** The next ticket, or null if `cancel(owner)` withdrew the request while it waited for room. */
   reserve(owner: object): MaybePromise<number | null> {
-    if (this.reservers.length === 0 && this.hasRoom()) return this.nextTicket++;
+    if (this.reservers.length === 0 && (this.hasRoom() || this.stretchForBlockedHead())) return this.nextTicket++;
     return new Promise((resolve) => this.reservers.push({ owner, resolve }));
   }
 
@@ -90,6 +99,7 @@ export class OutputQueue<S> {
 
   /** Forgets every ticket: used by reset, after every manager stopped. */
   clear(): void {
+    this.stretch = 0;
     this.slots.clear();
     this.nextTicket = 0;
     this.nextToTake = 0;
@@ -97,12 +107,26 @@ export class OutputQueue<S> {
 
   /** Capacity may have grown (clones added): let waiting managers in. */
   admitReservers(): void {
-    while (this.reservers.length > 0 && this.hasRoom()) this.reservers.shift()!.resolve(this.nextTicket++);
+    while (this.reservers.length > 0 && (this.hasRoom() || this.stretchForBlockedHead())) {
+      this.reservers.shift()!.resolve(this.nextTicket++);
+    }
   }
 
   private hasRoom(): boolean {
     if (this.demandDriven()) return this.outstanding < (this.taker !== null ? 1 : 0);
-    return this.outstanding < this.capacity();
+    return this.outstanding < this.capacity() + this.stretch;
+  }
+
+  /**
+   * The queue is full, the consumer waits for a head ticket still running, and a manager
+   * asks for room: grow by one ticket if the bound allows. Only while someone pulls: an
+   * idle pipeline's queue fills to `capacity` and no further.
+   */
+  private stretchForBlockedHead(): boolean {
+    if (this.taker === null || this.slots.has(this.nextToTake) || this.demandDriven()) return false;
+    if (this.stretch >= this.maxStretch()) return false;
+    this.stretch++;
+    return true;
   }
 
   private takeHead(): S {

@@ -79,6 +79,7 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
     this.queue = new OutputQueue<ItemResult>(
       () => this.capacity(),
       () => context.demandDriven || this.ended,
+      () => context.maxStretchFor(this.activeManagers()),
     );
   }
 

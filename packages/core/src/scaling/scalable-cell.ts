@@ -18,6 +18,14 @@ import { QueueStrategy } from "./queue-strategy.js";
 import type { CloneCrashEvent, ParameterSnapshot, PortValues, ScalableContext, ScalingStrategy } from "./scaling-strategy.js";
 import { EventEmitter } from "node:events";
 
+/**
+ * With queueCapacity "auto", how many more items per clone the queue may hold while a slow
+ * clone's item blocks its head and the other clones are free (SPEC 3.11). 16 lets three
+ * clones keep working through one item ten times as slow as theirs (they need about 30
+ * slots meanwhile, see `pnpm bench slow-clone`); the bound keeps memory flat.
+ */
+const AUTO_STRETCH_PER_CLONE = 16;
+
 /** How a scalable cell runs when deployed: the ordered queue, or inline for debugging. */
 export type ScalingStrategyName = "queue" | "no-scaling";
 
@@ -41,7 +49,10 @@ export abstract class ScalableCell extends CompositeCell {
   /**
    * Items that may be in flight or waiting: "auto" grows with the clone count (2 per
    * clone, at least 2), and with the batches of thread and process clones whose items
-   * take well under a millisecond (up to 64 more per clone).
+   * take well under a millisecond (up to 64 more per clone). While the pipeline waits for
+   * an item a slow clone still runs and another clone is free, "auto" also lets the free
+   * clones go on (up to 16 more items per clone, kept until reset), so a slow clone never
+   * holds the rest back. A number is a fixed bound.
    */
   readonly queueCapacity = engineParameter(new ConfigParameter<number | "auto">(this, "queue_capacity", { defaultValue: "auto" }), "queueCapacity");
   /** "no-scaling" runs one clone inline on each pull: no queue, no concurrency, for debugging. */
@@ -296,6 +307,7 @@ export abstract class ScalableCell extends CompositeCell {
       }),
       // "auto": what the managers hold plus one waiting item per clone; 2 per clone without batching.
       capacityFor: (clones, windows) => (capacity === "auto" ? Math.max(2, windows + clones) : capacity),
+      maxStretchFor: (clones) => (capacity === "auto" ? AUTO_STRETCH_PER_CLONE * clones : 0),
       demandDriven: isOnCycle(this),
       replaceCrashedClones: this.replaceCrashedClones.getValue(),
       stopGraceMs: this.stopGraceMs.getValue(),

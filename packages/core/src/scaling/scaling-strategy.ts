@@ -40,6 +40,11 @@ export interface ScalableContext {
    * their managers may hold at once (`windows`: one per clone, more for batching clones).
    */
   capacityFor(clones: number, windows: number): number;
+  /**
+   * How many items beyond `capacityFor` the queue may take while its head is blocked by a
+   * slow clone's item and other clones are free (SPEC 3.11); 0 for a fixed capacity.
+   */
+  maxStretchFor(clones: number): number;
   /** True when the cell sits on a recurrent cycle: fill on demand only. */
   readonly demandDriven: boolean;
   /** How long undeploy and reset wait for a clone's in-flight item before giving up on it. */
