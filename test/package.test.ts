@@ -224,6 +224,9 @@ describe("the packed @cellflow/core", () => {
       const code = readFileSync(join(dist, file), "utf8").replace(/\/\*\*[\s\S]*?\*\/|^import .*$/gm, ""); // declarations, not doc comments or imports
       expect(code.match(engineNames)?.[0] ?? null, file).toBeNull();
     }
+    // The IO users declare: no phantom named field, no constructor argument for the engine's kinds.
+    expect(readFileSync(join(dist, "io/io.d.ts"), "utf8")).not.toContain("__type");
+    expect(readFileSync(join(dist, "io/input.d.ts"), "utf8")).not.toMatch(/kind\??: /);
   });
 
   it("@cellflow/core/rxjs resolves with rxjs installed: an iterable source's pipeline as an Observable; the main entry needs no rxjs", async () => {

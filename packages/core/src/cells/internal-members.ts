@@ -17,6 +17,8 @@
  */
 
 // ---- structure ---------------------------------------------------------------------------
+/** The phantom member that makes an IO's value type invariant (types only, never set). */
+export declare const valueType: unique symbol;
 /** Every IO of a cell by name, in declaration order. */
 export const ios = Symbol("cellflow.ios");
 /** The IO whose values a cell's pull sets: outputs and output ports. */

@@ -2,7 +2,7 @@ import * as internal from "../cells/internal-members.js";
 import type { Cell } from "../cells/cell.js";
 import { isPromiseLike } from "../util/maybe-promise.js";
 import { Inbox, type ReceiverOptions } from "./inbox.js";
-import { IO, type IOKind } from "./io.js";
+import { IO } from "./io.js";
 
 /** An input of a cell. Inside `onPull`, `await input.pull()` gets the next value. */
 export class Input<T> extends IO<T> {
@@ -10,7 +10,10 @@ export class Input<T> extends IO<T> {
   /** @internal */
   readonly inbox: Inbox<T>;
 
-  constructor(cell: Cell, name: string, options: ReceiverOptions<T> = {}, kind: IOKind = "input") {
+  constructor(cell: Cell, name: string, options?: ReceiverOptions<T>);
+  /** @internal Parameters are inputs of another kind. */
+  constructor(cell: Cell, name: string, options: ReceiverOptions<T>, kind: "config" | "runtime");
+  constructor(cell: Cell, name: string, options: ReceiverOptions<T> = {}, kind: "input" | "config" | "runtime" = "input") {
     super(cell, name, kind);
     this.inbox = new Inbox<T>(this.path, options);
   }

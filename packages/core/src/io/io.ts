@@ -8,8 +8,11 @@ export type IOKind = "input" | "config" | "runtime" | "output" | "inputPort" | "
 
 /** Anything a cell exposes by name: inputs, outputs, parameters and ports. */
 export abstract class IO<T> {
-  /** Phantom field: keeps `IO<number>` and `IO<string>` apart at compile time. */
-  declare readonly __type?: (value: T) => T;
+  /**
+   * Phantom field: keeps `IO<number>` and `IO<string>` apart at compile time. Keyed by a
+   * symbol so it stays out of autocomplete; it exists in the types only.
+   */
+  declare readonly [internal.valueType]?: (value: T) => T;
 
   protected constructor(
     readonly cell: Cell,
