@@ -31,6 +31,7 @@ export {
 } from "./connection/connection.js";
 export type { Topology } from "./topology/topology.js";
 export type { TopologyDescription, CellDescription, ConnectionDescription } from "./topology/description.js";
+export { toMermaid, type MermaidOptions } from "./topology/mermaid.js";
 
 // ---- Scaling ----------------------------------------------------------------------------
 export { ScalableCell, type ScalingStrategyName } from "./scaling/scalable-cell.js";
