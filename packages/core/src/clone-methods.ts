@@ -9,6 +9,7 @@
  */
 export {
   registerCloneMethod,
+  createClone,
   type CloneMethod,
   type CloneHandle,
   type CloneRecipe,
@@ -17,3 +18,10 @@ export {
 export { createLocalClone } from "./scaling/methods/async-clone.js";
 export type { CloneShape, Endpoint } from "./scaling/clone-shape.js";
 export type { CloneSettings, ParameterValue, NestedScaling } from "./scaling/clone-settings.js";
+export { serializeError, deserializeError } from "./scaling/channel/errors-across.js";
+export type { SerializedError } from "./scaling/channel/protocol.js";
+// The built-in methods register themselves on import, so `createClone("thread", …)` works
+// whichever entry point was loaded first.
+import "./scaling/methods/async-clone.js";
+import "./scaling/methods/thread-clone.js";
+import "./scaling/methods/process-clone.js";

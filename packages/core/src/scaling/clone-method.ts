@@ -78,6 +78,17 @@ export function registerCloneMethod(method: CloneMethod): void {
   registry.set(method.name, method);
 }
 
+/**
+ * A clone made with the method registered as `name` ("async", "thread", "process", or one
+ * registered later), built from `recipe`: for clone methods that run their items in
+ * another kind of clone (a remote worker running each item in a thread clone, say).
+ */
+export function createClone(name: string, recipe: CloneRecipe): CloneHandle {
+  const method = cloneMethod(name);
+  method.check?.(recipe.innerClass);
+  return method.create(recipe);
+}
+
 export function cloneMethod(name: string): CloneMethod {
   const method = registry.get(name);
   if (method === undefined) {

@@ -1,0 +1,103 @@
+import { deserializeError, type ItemResult, type SerializedError } from "@cellflow/core/clone-methods";
+import { decodeValue } from "../encoding/json-values.js";
+import type { ParentTransport, RemoteBatch, RemoteResult } from "../transport/transport.js";
+
+interface PendingBatch {
+  readonly results: Array<ItemResult | undefined>;
+  delivered: number;
+  readonly onResults: (results: ItemResult[]) => void;
+  readonly resolve: () => void;
+}
+
+/**
+ * One parent transport shared by every remote clone of this process that sends to the
+ * same queue, and the batches they wait for. Results may come twice (a batch run again
+ * after its worker stalled) and in chunks: each item's first result counts, later ones
+ * are dropped (de-duplicated by batch and ticket), and each batch's results go to its
+ * clone in item order.
+ */
+export class ParentLink {
+  readonly #transport: ParentTransport;
+  readonly #pending = new Map<string, PendingBatch>();
+  #users = 0;
+  #closed = false;
+  #batches = 0;
+  readonly #id: string;
+
+  constructor(transport: ParentTransport, id: string) {
+    this.#transport = transport;
+    this.#id = id;
+    transport.onResults((results) => this.#receive(results));
+  }
+
+  get replyTo(): string {
+    return this.#transport.replyTo;
+  }
+
+  /** A clone starts using the link. */
+  acquire(): void {
+    this.#users++;
+  }
+
+  /** Whether the last clone using the link stopped and closed it. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** A clone stopped; the last one closes the transport. */
+  async release(): Promise<void> {
+    this.#users--;
+    if (this.#users > 0) return;
+    this.#closed = true;
+    await this.#transport.close();
+  }
+
+  /** Sends one batch; resolves once every item's result was handed to `onResults`. */
+  send(recipe: RemoteBatch["recipe"], inputs: readonly unknown[], onResults: (results: ItemResult[]) => void): Promise<void> {
+    const id = `${this.#id}-${this.#batches++}`; // BullMQ job ids may not hold ":"
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.set(id, { results: new Array(inputs.length).fill(undefined), delivered: 0, onResults, resolve });
+      const batch: RemoteBatch = {
+        id,
+        replyTo: this.#transport.replyTo,
+        recipe,
+        items: inputs.map((encoded, ticket) => ({ ticket, inputs: encoded })),
+      };
+      this.#transport.submit(batch).catch((error: unknown) => {
+        this.#pending.delete(id);
+        reject(error);
+      });
+    });
+  }
+
+  /** Batches still waiting for results (undeploy withdraws them). */
+  get waiting(): number {
+    return this.#pending.size;
+  }
+
+  #receive(results: readonly RemoteResult[]): void {
+    const touched = new Set<string>();
+    for (const r of results) {
+      const pending = this.#pending.get(r.batch);
+      if (pending === undefined || r.ticket < 0 || r.ticket >= pending.results.length) continue; // done, or not ours
+      if (pending.results[r.ticket] !== undefined) continue; // a re-run's duplicate
+      pending.results[r.ticket] =
+        r.error !== undefined
+          ? { error: deserializeError(r.error as SerializedError) }
+          : { outputs: decodeValue(r.outputs) as Record<string, unknown> };
+      touched.add(r.batch);
+    }
+    for (const id of touched) {
+      const pending = this.#pending.get(id)!;
+      const ready: ItemResult[] = [];
+      while (pending.delivered < pending.results.length && pending.results[pending.delivered] !== undefined) {
+        ready.push(pending.results[pending.delivered++]!);
+      }
+      if (ready.length > 0) pending.onResults(ready);
+      if (pending.delivered === pending.results.length) {
+        this.#pending.delete(id);
+        pending.resolve();
+      }
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import type { CloneHandle, CloneRecipe, CloneSettings, ItemResult, ParameterValue } from "@cellflow/core/clone-methods";
+import { encodeValue } from "../encoding/json-values.js";
+import type { RemoteRecipe } from "../transport/transport.js";
+import type { ParentLink } from "./parent-link.js";
+
+/**
+ * A clone whose items run on remote workers: each batch of queue slots the clone manager
+ * hands it travels as one job, to whichever worker takes it; results come back through
+ * the parent link, in item order. The template's parameters travel with every batch, so
+ * a worker always runs the values in force when the items were claimed.
+ */
+export class RemoteClone implements CloneHandle {
+  readonly method: string;
+  readonly #link: ParentLink;
+  readonly #cell: string;
+  readonly #version: string;
+  readonly #shape: CloneRecipe["shape"];
+  #settings: CloneSettings;
+  #released = false;
+
+  constructor(method: string, link: ParentLink, cell: string, version: string, recipe: CloneRecipe) {
+    this.method = method;
+    this.#link = link;
+    this.#cell = cell;
+    this.#version = version;
+    this.#shape = recipe.shape;
+    this.#settings = recipe.settings;
+    link.acquire(); // from creation, so no other clone's undeploy closes the link under it
+  }
+
+  /** Workers may come later: a batch waits in the queue until one takes it. */
+  async deploy(): Promise<void> {}
+
+  async run(inputs: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
+    let result: ItemResult | undefined;
+    await this.runBatch([inputs], (results) => (result = results[0]));
+    if (result === undefined) throw new Error("cellflow: a remote batch ended without its result");
+    if ("error" in result) throw result.error;
+    return result.outputs;
+  }
+
+  runBatch(inputs: readonly Readonly<Record<string, unknown>>[], onResults: (results: ItemResult[]) => void): Promise<void> {
+    return this.#link.send(this.#recipe(), inputs.map((item) => encodeValue(item, "an item's inputs")), onResults);
+  }
+
+  async applyParameters(parameters: readonly ParameterValue[]): Promise<void> {
+    this.#settings = { ...this.#settings, parameters };
+  }
+
+  /** A remote clone keeps no state of its own between batches: nothing to reset here. */
+  async reset(): Promise<void> {}
+
+  async undeploy(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    await this.#link.release();
+  }
+
+  #recipe(): RemoteRecipe {
+    return {
+      cell: this.#cell,
+      version: this.#version,
+      shape: this.#shape,
+      settings: encodeValue(this.#settings, "the template's parameters"),
+    };
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The seam between remote clones and the engine that carries their work. The remote
+ * clone method and the worker only talk to these interfaces: BullMQ on Redis implements
+ * them today (transport/bullmq.ts); Redis Streams or NATS JetStream could be added by
+ * implementing them, without touching the queue logic.
+ *
+ * Everything that crosses is JSON-safe data (values go through encoding/json-values.ts).
+ */
+
+/** What a remote worker needs to build the clone: plain data, the cell named logically. */
+export interface RemoteRecipe {
+  /** The logical name the cell class is registered under (registerRemoteCells). */
+  readonly cell: string;
+  /** The code version the parent runs; a worker with another version refuses the batch. */
+  readonly version: string;
+  /** The scalable cell's inside: ports, links and skips (core's CloneShape, as data). */
+  readonly shape: unknown;
+  /** The template's parameter values and nested scaling (core's CloneSettings, encoded). */
+  readonly settings: unknown;
+}
+
+/** One batch of queue slots, sent as one job: the items of one remote clone's window. */
+export interface RemoteBatch {
+  /** Unique per batch; a batch run again after a stall keeps its id. */
+  readonly id: string;
+  /** Where the results go (the parent's results channel). */
+  readonly replyTo: string;
+  readonly recipe: RemoteRecipe;
+  /** Each item's input port values, encoded, with the item's ticket. */
+  readonly items: ReadonlyArray<{ readonly ticket: number; readonly inputs: unknown }>;
+}
+
+/** One item's result, encoded: output port values, or the error (cellflow's serialized form). */
+export interface RemoteResult {
+  readonly batch: string;
+  readonly ticket: number;
+  readonly outputs?: unknown;
+  readonly error?: unknown;
+}
+
+/** The parent's side: submit batches, hear results (by ticket; duplicates are possible). */
+export interface ParentTransport {
+  /** The channel results for this parent arrive on (`RemoteBatch.replyTo`). */
+  readonly replyTo: string;
+  submit(batch: RemoteBatch): Promise<void>;
+  /** Calls `listener` for every result that arrives, at least once each (a re-run batch may repeat some). */
+  onResults(listener: (results: readonly RemoteResult[]) => void): void;
+  /** Stops listening and closes every connection (pending batches are left to the workers or withdrawn). */
+  close(): Promise<void>;
+}
+
+/** What a worker does with one batch: run its items, sending results as they are done. */
+export type BatchHandler = (batch: RemoteBatch, reply: (results: readonly RemoteResult[]) => Promise<void>) => Promise<void>;
+
+/** The worker's side: take batches from the queue and run them. */
+export interface WorkerTransport {
+  serve(handler: BatchHandler): Promise<void>;
+  close(): Promise<void>;
+}
