@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 
 export interface RedisServer {
+  /** redis://127.0.0.1:<port> (no password: add one for a server started with --requirepass). */
   readonly url: string;
   readonly port: number;
   stop(): Promise<void>;
@@ -22,11 +23,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
+/** Starts redis-server; `args` adds settings (e.g. `--requirepass`, `--maxmemory-policy`). */
+export async function startRedis(args: readonly string[] = [], onPort?: number): Promise<RedisServer> {
+  const port = onPort ?? (await freePort());
   const child: ChildProcess = spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction"],
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction", ...args],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   await new Promise<void>((resolve, reject) => {

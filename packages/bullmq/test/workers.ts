@@ -33,10 +33,15 @@ export async function startWorker(args: string[]): Promise<WorkerProcess> {
   return {
     child,
     output: () => output,
+    /** SIGTERM (finish the batches in progress); SIGKILL after 5 s (Redis gone, say). */
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once("exit", () => resolve());
+        const kill = setTimeout(() => child.kill("SIGKILL"), 5_000);
+        child.once("exit", () => {
+          clearTimeout(kill);
+          resolve();
+        });
         child.kill("SIGTERM");
       }),
   };

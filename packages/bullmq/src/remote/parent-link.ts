@@ -3,6 +3,7 @@ import { decodeValue } from "../encoding/json-values.js";
 import type { ParentTransport, RemoteBatch, RemoteResult } from "../transport/transport.js";
 
 interface PendingBatch {
+  readonly batch: RemoteBatch;
   readonly results: Array<ItemResult | undefined>;
   delivered: number;
   readonly onResults: (results: ItemResult[]) => void;
@@ -28,6 +29,7 @@ export class ParentLink {
     this.#transport = transport;
     this.#id = id;
     transport.onResults((results) => this.#receive(results));
+    transport.onReconnected(() => this.#resubmit());
   }
 
   get replyTo(): string {
@@ -56,13 +58,13 @@ export class ParentLink {
   send(recipe: RemoteBatch["recipe"], inputs: readonly unknown[], onResults: (results: ItemResult[]) => void): Promise<void> {
     const id = `${this.#id}-${this.#batches++}`; // BullMQ job ids may not hold ":"
     return new Promise<void>((resolve, reject) => {
-      this.#pending.set(id, { results: new Array(inputs.length).fill(undefined), delivered: 0, onResults, resolve });
       const batch: RemoteBatch = {
         id,
         replyTo: this.#transport.replyTo,
         recipe,
         items: inputs.map((encoded, ticket) => ({ ticket, inputs: encoded })),
       };
+      this.#pending.set(id, { batch, results: new Array(inputs.length).fill(undefined), delivered: 0, onResults, resolve });
       this.#transport.submit(batch).catch((error: unknown) => {
         this.#pending.delete(id);
         reject(error);
@@ -73,6 +75,11 @@ export class ParentLink {
   /** Batches still waiting for results (undeploy withdraws them). */
   get waiting(): number {
     return this.#pending.size;
+  }
+
+  /** After a reconnect: every batch still waiting goes again (see ParentTransport.onReconnected). */
+  #resubmit(): void {
+    for (const pending of this.#pending.values()) this.#transport.submit(pending.batch).catch(() => undefined);
   }
 
   #receive(results: readonly RemoteResult[]): void {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import { connect, type RedisTarget } from "./redis-connection.js";
+import { checkServer, connect, type RedisTarget } from "./redis-connection.js";
 import type { BatchHandler, ParentTransport, RemoteBatch, RemoteResult, WorkerTransport } from "./transport.js";
 
 /** Where and how: the Redis server, and the BullMQ queue the cell's batches go to. */
@@ -20,6 +20,9 @@ export interface BullmqWorkerSettings {
 }
 
 const RESULTS_FIELD = "r";
+
+/** BullMQ's 'error' events while Redis is away: ioredis reconnects on its own, so nothing to do (and no URL to print). */
+function ignoreConnectionError(): void {}
 /** How long a results read blocks before looking again (and noticing `close`). */
 const READ_BLOCK_MS = 250;
 
@@ -34,9 +37,19 @@ const READ_BLOCK_MS = 250;
 export function bullmqParent(target: BullmqTarget): ParentTransport {
   const connection = connect(target);
   const reader = connect(target);
-  const queue = new Queue(target.queue, { connection });
+  // BullMQ's own server check prints for every connection: ours warns once (checkServer).
+  const queue = new Queue(target.queue, { connection, skipVersionCheck: true });
+  const checking = checkServer(connection, target.redis);
+  checking.catch(() => undefined); // reported by the first submit
   const replyTo = `cellflow:${target.queue}:results:${randomUUID()}`;
   const listeners: Array<(results: readonly RemoteResult[]) => void> = [];
+  const reconnected: Array<() => void> = [];
+  let readyOnce = false;
+  connection.on("ready", () => {
+    if (readyOnce) for (const listener of reconnected) listener();
+    readyOnce = true;
+  });
+  queue.on("error", ignoreConnectionError); // ioredis reconnects; a lost batch is submitted again
   let closed = false;
   let lastId = "0-0";
 
@@ -67,10 +80,14 @@ export function bullmqParent(target: BullmqTarget): ParentTransport {
   return {
     replyTo,
     async submit(batch: RemoteBatch): Promise<void> {
+      await checking;
       await queue.add("batch", batch, { jobId: batch.id, removeOnComplete: true, removeOnFail: true });
     },
     onResults(listener) {
       listeners.push(listener);
+    },
+    onReconnected(listener) {
+      reconnected.push(listener);
     },
     async close(): Promise<void> {
       closed = true;
@@ -97,6 +114,7 @@ export function bullmqWorker(target: BullmqTarget, settings: BullmqWorkerSetting
   let worker: Worker | null = null;
   return {
     async serve(handler: BatchHandler): Promise<void> {
+      await checkServer(connection, target.redis);
       const reply = async (batch: RemoteBatch, results: readonly RemoteResult[]) => {
         await replies.xadd(batch.replyTo, "*", RESULTS_FIELD, JSON.stringify(results));
       };
@@ -113,8 +131,11 @@ export function bullmqWorker(target: BullmqTarget, settings: BullmqWorkerSetting
           stalledInterval: settings.stalledIntervalMs ?? 500,
           // A batch whose worker died runs again, however often: each result is delivered once anyway.
           maxStalledCount: Number.MAX_SAFE_INTEGER,
+          skipVersionCheck: true, // checkServer did
         },
       );
+      // A lost connection (Redis restarting) is retried by ioredis; BullMQ reports it here.
+      worker.on("error", ignoreConnectionError);
       await worker.waitUntilReady();
     },
     async close(): Promise<void> {

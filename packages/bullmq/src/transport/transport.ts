@@ -45,6 +45,13 @@ export interface ParentTransport {
   submit(batch: RemoteBatch): Promise<void>;
   /** Calls `listener` for every result that arrives, at least once each (a re-run batch may repeat some). */
   onResults(listener: (results: readonly RemoteResult[]) => void): void;
+  /**
+   * Calls `listener` after the connection to the queue came back (a restarted server may
+   * have lost the batches waiting there): the parent then submits its pending batches
+   * again, which is harmless for those still queued (a batch id is queued once) and
+   * re-runs those that were lost (their results are de-duplicated).
+   */
+  onReconnected(listener: () => void): void;
   /** Stops listening and closes every connection (pending batches are left to the workers or withdrawn). */
   close(): Promise<void>;
 }

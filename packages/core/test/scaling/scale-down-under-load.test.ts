@@ -20,18 +20,32 @@ describe("scale-down while running", () => {
     );
     await scalable.scaleUp(5);
     await p.deploy();
+    // The consumer holds at 8, 20 and 30 items out until the scaling call of that point
+    // is made (not finished: that may need pulls), so the calls land mid-stream however
+    // fast the clones run, and the rest of each call overlaps the pulls.
+    const milestones = [8, 20, 30];
+    const issued = milestones.map(() => {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      return { promise, resolve };
+    });
+    const issuedAt: number[] = [];
+    const step = async (index: number, call: () => Promise<void>) => {
+      await waitFor(() => sink.values.length >= milestones[index]!, `${milestones[index]} items out`);
+      const running = call();
+      issuedAt.push(sink.values.length);
+      issued[index]!.resolve();
+      await running;
+    };
     const scaling = (async () => {
-      await waitFor(() => sink.values.length >= 8, "8 items out");
-      await scalable.scaleDown(2);
-      await waitFor(() => sink.values.length >= 20, "20 items out");
-      await scalable.scaleUp(2);
-      await waitFor(() => sink.values.length >= 30, "30 items out");
-      await scalable.scaleDown(3);
+      await step(0, () => scalable.scaleDown(2));
+      await step(1, () => scalable.scaleUp(2));
+      await step(2, () => scalable.scaleDown(3));
       await scalable.scaleDown(1);
-      return sink.values.length;
     })();
     const consuming = (async () => {
       for (;;) {
+        for (let i = 0; i < milestones.length; i++) if (sink.values.length >= milestones[i]!) await issued[i]!.promise;
         try {
           await p.pull();
         } catch (error) {
@@ -41,8 +55,8 @@ describe("scale-down while running", () => {
         await yields(3); // leave the scaling calls room to interleave
       }
     })();
-    const [outWhenScaled] = await withinDeadline(Promise.all([scaling, consuming]), 10_000);
-    expect(outWhenScaled).toBeLessThan(total); // the scaling really happened mid-stream
+    await withinDeadline(Promise.all([scaling, consuming]), 10_000);
+    expect(issuedAt).toEqual(milestones); // the scaling really happened mid-stream
     expect(sink.values).toEqual(Array.from({ length: total }, (_, i) => i));
     expect(source.pulls).toBe(total);
     expect(scalable.cloneCount).toBe(1);
