@@ -11,7 +11,7 @@ import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { remote } from "@cellflow/bullmq";
-import { CellPullError } from "@cellflow/core";
+import { CellPullError, type CloneNoticeEvent } from "@cellflow/core";
 import { RemotePipeline } from "./fixtures/remote-cells.js";
 import { startRedis, type RedisServer } from "./redis-server.js";
 import { startWorker, type WorkerProcess } from "./workers.js";
@@ -96,16 +96,26 @@ describe("remote clones on BullMQ", () => {
     }
   }, 60_000);
 
-  it("let a pull wait while no worker serves the queue, and go on once one starts", async () => {
+  it("let a pull wait while no worker serves the queue, say so once, and go on once one starts", async () => {
     const pipeline = new RemotePipeline(null, "remote");
-    pipeline.squares.scaleUp(1, remote({ redis: redis.url, queue: "late" }));
+    pipeline.squares.scaleUp(2, remote({ redis: redis.url, queue: "late" }));
+    const notices: CloneNoticeEvent[] = [];
+    const told = new Promise<void>((resolve) =>
+      pipeline.squares.events.on("cloneNotice", (notice) => {
+        notices.push(notice);
+        resolve();
+      }),
+    );
     await pipeline.deploy();
     try {
       const first = pipeline.pull();
       let settled = false;
       void first.then(() => (settled = true), () => (settled = true));
-      await new Promise((resolve) => setTimeout(resolve, 300)); // a generous look: nothing can answer yet
+      await told; // the scalable cell's own signal that nothing serves its queue
       expect(settled).toBe(false);
+      expect(notices).toHaveLength(1); // two clones, one cause: said once
+      expect(notices[0]).toMatchObject({ kind: "noWorker" });
+      expect(notices[0]!.message).toMatch(/no worker serves the queue "late".*cellflow worker/);
       await workersOn("late", 1);
       expect((await first).squared.x).toBe(0);
     } finally {

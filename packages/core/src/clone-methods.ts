@@ -14,6 +14,7 @@ export {
   type CloneHandle,
   type CloneRecipe,
   type ItemResult,
+  type CloneNotice,
 } from "./scaling/clone-method.js";
 export { createLocalClone } from "./scaling/methods/async-clone.js";
 export type { CloneShape, Endpoint } from "./scaling/clone-shape.js";

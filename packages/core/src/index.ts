@@ -37,7 +37,7 @@ export { toMermaid, type MermaidOptions } from "./topology/mermaid.js";
 export { ScalableCell, type ScalingStrategyName } from "./scaling/scalable-cell.js";
 // Writing a clone method (CloneHandle, registerCloneMethod, …): "@cellflow/core/clone-methods".
 export type { CloneMethodName } from "./scaling/clone-method.js";
-export type { CloneCrashEvent } from "./scaling/scaling-strategy.js";
+export type { CloneCrashEvent, CloneNoticeEvent } from "./scaling/scaling-strategy.js";
 export { registerCells, type CellLocation } from "./scaling/cell-registry.js";
 import "./scaling/methods/thread-clone.js";
 import "./scaling/methods/process-clone.js";

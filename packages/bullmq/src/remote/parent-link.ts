@@ -1,9 +1,13 @@
-import { deserializeError, type ItemResult, type SerializedError } from "@cellflow/core/clone-methods";
+import { deserializeError, type CloneNotice, type ItemResult, type SerializedError } from "@cellflow/core/clone-methods";
 import { decodeValue } from "../encoding/json-values.js";
 import type { ParentTransport, RemoteBatch, RemoteResult } from "../transport/transport.js";
 
+/** How long batches wait before the link looks whether any worker serves the queue. */
+const NO_WORKER_CHECK_MS = 1000;
+
 interface PendingBatch {
   readonly batch: RemoteBatch;
+  readonly sentAt: number;
   readonly results: Array<ItemResult | undefined>;
   delivered: number;
   readonly onResults: (results: ItemResult[]) => void;
@@ -21,6 +25,10 @@ export class ParentLink {
   readonly #transport: ParentTransport;
   readonly #pending = new Map<string, PendingBatch>();
   #users = 0;
+  readonly #noticeListeners = new Set<(notice: CloneNotice) => void>();
+  #watch: NodeJS.Timeout | null = null;
+  /** Whether "no worker" was said for the current stretch without workers. */
+  #toldNoWorker = false;
   #closed = false;
   #batches = 0;
   readonly #id: string;
@@ -51,6 +59,8 @@ export class ParentLink {
     this.#users--;
     if (this.#users > 0) return;
     this.#closed = true;
+    if (this.#watch !== null) clearInterval(this.#watch);
+    this.#watch = null;
     await this.#transport.close();
   }
 
@@ -64,7 +74,8 @@ export class ParentLink {
         recipe,
         items: inputs.map((encoded, ticket) => ({ ticket, inputs: encoded })),
       };
-      this.#pending.set(id, { batch, results: new Array(inputs.length).fill(undefined), delivered: 0, onResults, resolve });
+      this.#pending.set(id, { batch, sentAt: Date.now(), results: new Array(inputs.length).fill(undefined), delivered: 0, onResults, resolve });
+      this.#watchWorkers();
       this.#transport.submit(batch).catch((error: unknown) => {
         this.#pending.delete(id);
         reject(error);
@@ -75,6 +86,49 @@ export class ParentLink {
   /** Batches still waiting for results (undeploy withdraws them). */
   get waiting(): number {
     return this.#pending.size;
+  }
+
+  /** Listens for this link's notices (no worker serves the queue); returns the way to stop. */
+  onNotice(listener: (notice: CloneNotice) => void): () => void {
+    this.#noticeListeners.add(listener);
+    return () => this.#noticeListeners.delete(listener);
+  }
+
+  /**
+   * While batches wait, looks every second whether any worker serves the queue; once the
+   * oldest batch has waited a second with none, says so (once, until a worker shows up).
+   * The timer does not keep Node alive and stops when nothing waits.
+   */
+  #watchWorkers(): void {
+    if (this.#watch !== null || this.#closed) return;
+    this.#watch = setInterval(() => void this.#lookForWorkers(), NO_WORKER_CHECK_MS);
+    this.#watch.unref();
+  }
+
+  async #lookForWorkers(): Promise<void> {
+    if (this.#pending.size === 0 || this.#closed) {
+      if (this.#watch !== null) clearInterval(this.#watch);
+      this.#watch = null;
+      return;
+    }
+    let workers: number;
+    try {
+      workers = await this.#transport.workers();
+    } catch {
+      return; // Redis away: nothing to tell yet
+    }
+    if (workers > 0) {
+      this.#toldNoWorker = false;
+      return;
+    }
+    const oldest = Math.min(...[...this.#pending.values()].map((p) => p.sentAt));
+    if (this.#toldNoWorker || Date.now() - oldest < NO_WORKER_CHECK_MS) return;
+    this.#toldNoWorker = true;
+    const notice: CloneNotice = {
+      kind: "noWorker",
+      message: `no worker serves the queue "${this.#transport.queue}": ${this.#pending.size} batch(es) wait; start one with cellflow worker --module <cells> --queue ${this.#transport.queue}`,
+    };
+    for (const listener of this.#noticeListeners) listener(notice);
   }
 
   /** After a reconnect: every batch still waiting goes again (see ParentTransport.onReconnected). */

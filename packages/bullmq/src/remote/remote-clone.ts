@@ -1,4 +1,4 @@
-import type { CloneHandle, CloneRecipe, CloneSettings, ItemResult, ParameterValue } from "@cellflow/core/clone-methods";
+import type { CloneHandle, CloneNotice, CloneRecipe, CloneSettings, ItemResult, ParameterValue } from "@cellflow/core/clone-methods";
 import { encodeValue } from "../encoding/json-values.js";
 import type { RemoteRecipe } from "../transport/transport.js";
 import type { ParentLink } from "./parent-link.js";
@@ -17,6 +17,7 @@ export class RemoteClone implements CloneHandle {
   readonly #shape: CloneRecipe["shape"];
   #settings: CloneSettings;
   #released = false;
+  #stopListening: (() => void) | null = null;
 
   constructor(method: string, link: ParentLink, cell: string, version: string, recipe: CloneRecipe) {
     this.method = method;
@@ -47,12 +48,18 @@ export class RemoteClone implements CloneHandle {
     this.#settings = { ...this.#settings, parameters };
   }
 
+  /** "noWorker": the link's batches wait and no worker serves the queue. */
+  onNotice(listener: (notice: CloneNotice) => void): void {
+    this.#stopListening = this.#link.onNotice(listener);
+  }
+
   /** A remote clone keeps no state of its own between batches: nothing to reset here. */
   async reset(): Promise<void> {}
 
   async undeploy(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
+    this.#stopListening?.();
     await this.#link.release();
   }
 

@@ -89,6 +89,8 @@ export function bullmqParent(target: BullmqTarget): ParentTransport {
     onReconnected(listener) {
       reconnected.push(listener);
     },
+    queue: target.queue,
+    workers: () => queue.getWorkersCount(),
     async close(): Promise<void> {
       closed = true;
       await reading;

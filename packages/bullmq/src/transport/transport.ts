@@ -52,6 +52,10 @@ export interface ParentTransport {
    * re-runs those that were lost (their results are de-duplicated).
    */
   onReconnected(listener: () => void): void;
+  /** How many workers serve the queue right now (0: batches wait until one comes). */
+  workers(): Promise<number>;
+  /** The queue's name, for messages. */
+  readonly queue: string;
   /** Stops listening and closes every connection (pending batches are left to the workers or withdrawn). */
   close(): Promise<void>;
 }

@@ -146,6 +146,9 @@ export class CloneManager {
 
   /** A clone that dies while no item is out to it is replaced (or dropped) and reported now, not at the next item. */
   private watch(handle: CloneHandle): void {
+    handle.onNotice?.((notice) => {
+      if (handle === this.handle && !this.stopRequested) this.context.reportNotice({ method: handle.method, kind: notice.kind, message: notice.message });
+    });
     handle.onCrash?.((error) => {
       if (handle !== this.handle || this.stopRequested) return;
       this.crashNoticed = { handle, error };

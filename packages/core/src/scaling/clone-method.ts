@@ -41,6 +41,19 @@ export interface CloneHandle {
    * not at the next item sent to it.
    */
   onCrash?(listener: (error: CloneCrashedError) => void): void;
+  /**
+   * Calls `listener` with what the clone wants its user to know that is not an item's
+   * result (a remote clone: no worker serves its queue). The scalable cell emits each as
+   * a `cloneNotice` event.
+   */
+  onNotice?(listener: (notice: CloneNotice) => void): void;
+}
+
+/** Something a clone tells its scalable cell's user (see `CloneHandle.onNotice`). */
+export interface CloneNotice {
+  /** What kind of notice, e.g. "noWorker"; a clone method documents its kinds. */
+  readonly kind: string;
+  readonly message: string;
 }
 
 /**

@@ -15,7 +15,7 @@ import { checkCloneConstructor } from "./constructor-check.js";
 import { InlineStrategy } from "./inline-strategy.js";
 import "./methods/async-clone.js";
 import { QueueStrategy } from "./queue-strategy.js";
-import type { CloneCrashEvent, ParameterSnapshot, PortValues, ScalableContext, ScalingStrategy } from "./scaling-strategy.js";
+import type { CloneCrashEvent, CloneNoticeEvent, ParameterSnapshot, PortValues, ScalableContext, ScalingStrategy } from "./scaling-strategy.js";
 import { EventEmitter } from "node:events";
 
 /**
@@ -71,8 +71,12 @@ export abstract class ScalableCell extends CompositeCell {
    * a clone stuck in its item never hangs the pipeline.
    */
   readonly stopGraceMs = engineParameter(new ConfigParameter<number>(this, "stop_grace_ms", { defaultValue: 2000 }), "stopGraceMs");
-  /** `cloneCrashed` events (a {@link CloneCrashEvent}) report clones whose thread or process died. */
-  readonly events = new EventEmitter<{ cloneCrashed: [CloneCrashEvent] }>();
+  /**
+   * `cloneCrashed` events (a {@link CloneCrashEvent}) report clones whose thread or process
+   * died; `cloneNotice` events (a {@link CloneNoticeEvent}) what a clone noticed (remote
+   * clones: no worker serves the queue). With no listener, each becomes a process warning.
+   */
+  readonly events = new EventEmitter<{ cloneCrashed: [CloneCrashEvent]; cloneNotice: [CloneNoticeEvent] }>();
   /** @internal The clone methods asked for, in order (one entry per clone). */
   readonly [internal.requestedMethods]: string[] = [];
   /**
@@ -289,6 +293,7 @@ export abstract class ScalableCell extends CompositeCell {
     const transfer = this.transferBuffers.getValue();
     /** The values in force at the last look; a new one only after a change (`parameterVersion` moved). */
     let snapshot: ParameterSnapshot | null = null;
+    const toldNow = new Set<string>();
     return {
       path: this.path,
       shape,
@@ -315,6 +320,14 @@ export abstract class ScalableCell extends CompositeCell {
         if (!this.events.emit("cloneCrashed", event)) {
           process.emitWarning(`${event.error.message} (${event.replaced ? "replaced" : "dropped"})`, "CellflowWarning");
         }
+      },
+      reportNotice: (event) => {
+        // Several clones sharing one cause (remote clones of one queue) tell it at once: say it once.
+        const key = `${event.method}\n${event.kind}\n${event.message}`;
+        if (toldNow.has(key)) return;
+        toldNow.add(key);
+        queueMicrotask(() => toldNow.delete(key));
+        if (!this.events.emit("cloneNotice", event)) process.emitWarning(`${this.path}: ${event.message}`, "CellflowWarning");
       },
     };
   }

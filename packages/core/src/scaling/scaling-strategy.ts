@@ -53,6 +53,16 @@ export interface ScalableContext {
   readonly replaceCrashedClones: boolean;
   /** Tells the user (through the scalable cell's events) that a clone died. */
   reportCrash(event: CloneCrashEvent): void;
+  /** Tells the user (as a `cloneNotice` event) what a clone noticed. */
+  reportNotice(event: CloneNoticeEvent): void;
+}
+
+/** Emitted as `cloneNotice` by a scalable cell: a clone's notice, with the clone's method. */
+export interface CloneNoticeEvent {
+  readonly method: string;
+  /** The notice's kind, e.g. "noWorker" (remote clones: no worker serves the queue). */
+  readonly kind: string;
+  readonly message: string;
 }
 
 /** Emitted as `cloneCrashed` by a scalable cell when a clone's thread or process dies. */
