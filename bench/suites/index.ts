@@ -12,4 +12,5 @@ export const suites: Readonly<Record<string, () => Promise<Suite>>> = {
   tiny: async () => (await import("./tiny.js")).tiny,
   transfer: async () => (await import("./transfer.js")).transfer,
   "slow-clone": async () => (await import("./slow-clone.js")).slowClone,
+  recovery: async () => (await import("./recovery.js")).recovery,
 };

@@ -144,7 +144,7 @@ describe("remote clones on BullMQ", () => {
       expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i));
       expect(a!.child.signalCode).toBe("SIGKILL");
       expect(b!.child.exitCode).toBeNull(); // the other worker took over
-      // Locks last 2 s and are looked for every 0.5 s: recovered well within a generous bound.
+      // Locks last 1.5 s and are looked for every 0.3 s: recovered well within a generous bound.
       if (process.env.CELLFLOW_SHOW_RECOVERY) console.log(`longest gap between pulls: ${Math.round(longestGapMs)} ms`);
       expect(longestGapMs).toBeLessThan(8_000);
     } finally {

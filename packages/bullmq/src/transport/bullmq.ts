@@ -13,9 +13,9 @@ export interface BullmqTarget extends RedisTarget {
 export interface BullmqWorkerSettings {
   /** Batches run at once by this worker (each in its own thread clone). Default 1. */
   readonly concurrency?: number;
-  /** How long a batch's lock holds without renewal: a dead worker's batch runs again after at most this. Default 2000 ms. */
+  /** How long a batch's lock holds without renewal: a dead worker's batch runs again after about this. Default 1500 ms. */
   readonly lockDurationMs?: number;
-  /** How often workers look for batches whose lock ran out. Default 500 ms. */
+  /** How often workers look for batches whose lock ran out. Default 300 ms. */
   readonly stalledIntervalMs?: number;
 }
 
@@ -106,9 +106,11 @@ export function bullmqParent(target: BullmqTarget): ParentTransport {
  * A worker's side over BullMQ. BullMQ renews each running batch's lock from this
  * process's event loop, so the items themselves run elsewhere (the worker runs them in a
  * thread clone): a CPU-bound cell never blocks the renewals, which would make BullMQ
- * hand the batch to another worker while this one still runs it. Locks are short (2 s)
- * and stalled batches looked for every 500 ms, so a batch of a worker that died runs
- * again within about 2.5 s (BullMQ's defaults, 30 s, are made for long jobs).
+ * hand the batch to another worker while this one still runs it. Locks are short (1.5 s,
+ * renewed every 0.75 s) and stalled batches looked for every 300 ms, so a batch of a
+ * worker that died runs again within about 2 s (`pnpm bench recovery`; BullMQ's
+ * defaults, 30 s, are made for long jobs). A renewal that comes late (an event loop
+ * blocked for over a second) only makes a batch run twice: results are de-duplicated.
  */
 export function bullmqWorker(target: BullmqTarget, settings: BullmqWorkerSettings = {}): WorkerTransport {
   const connection = connect(target);
@@ -129,8 +131,8 @@ export function bullmqWorker(target: BullmqTarget, settings: BullmqWorkerSetting
         {
           connection,
           concurrency: settings.concurrency ?? 1,
-          lockDuration: settings.lockDurationMs ?? 2000,
-          stalledInterval: settings.stalledIntervalMs ?? 500,
+          lockDuration: settings.lockDurationMs ?? 1500,
+          stalledInterval: settings.stalledIntervalMs ?? 300,
           // A batch whose worker died runs again, however often: each result is delivered once anyway.
           maxStalledCount: Number.MAX_SAFE_INTEGER,
           skipVersionCheck: true, // checkServer did
