@@ -13,4 +13,5 @@ export const suites: Readonly<Record<string, () => Promise<Suite>>> = {
   transfer: async () => (await import("./transfer.js")).transfer,
   "slow-clone": async () => (await import("./slow-clone.js")).slowClone,
   recovery: async () => (await import("./recovery.js")).recovery,
+  remote: async () => (await import("./remote.js")).remoteSuite,
 };

@@ -434,7 +434,7 @@ export class CloneManager {
     this.applied = parameters;
   }
 
-  /** Window = items that fit in BATCH_TARGET_MS at the measured speed (clones with `runBatch` only). */
+  /** Window = items that fit in the clone's batch target (BATCH_TARGET_MS unless it says) at the measured speed (clones with `runBatch` only). */
   private adaptWindow(ms: number, items: number, bytes: number): void {
     const perItem = ms / items;
     const perItemBytes = bytes / items;
@@ -445,7 +445,7 @@ export class CloneManager {
       this.itemMs += SMOOTHING * (perItem - this.itemMs);
       this.itemBytes += SMOOTHING * (perItemBytes - this.itemBytes);
     }
-    const byTime = Math.floor(BATCH_TARGET_MS / Math.max(this.itemMs, 1e-6));
+    const byTime = Math.floor((this.handle.batchTargetMs ?? BATCH_TARGET_MS) / Math.max(this.itemMs, 1e-6));
     const byBytes = this.itemBytes > 0 ? Math.floor(MAX_WINDOW_BYTES / this.itemBytes) : MAX_WINDOW;
     this.window = Math.max(1, Math.min(MAX_WINDOW, byTime, byBytes));
   }

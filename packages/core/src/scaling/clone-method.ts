@@ -26,6 +26,12 @@ export interface CloneHandle {
    */
   runBatch?(inputs: readonly Readonly<Record<string, unknown>>[], onResults: (results: ItemResult[]) => void): Promise<void>;
   /**
+   * About how many milliseconds of work one `runBatch` call should carry (default 2,
+   * right for a worker thread's message round trip). A clone whose round trip costs more
+   * (a job through a remote queue) asks for more, so quick items share that cost.
+   */
+  readonly batchTargetMs?: number;
+  /**
    * Parameter values for the next items (the template's values when those items were
    * claimed: every value set or defaulted, not only the changed ones), applied before the
    * next `run`. May come with older values than the last call, for items claimed earlier.
