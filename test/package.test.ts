@@ -10,12 +10,13 @@
  * the TypeScript project links the workspace's own tsx, typescript and @types/node into
  * its node_modules, as if the user had installed them.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startRedis } from "../packages/bullmq/test/redis-server.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const corePackage = join(repoRoot, "packages/core");
@@ -25,6 +26,8 @@ const squares = "0\n1\n4\n9\n16\n";
 
 let work: string;
 let tarball: string;
+/** The packed @cellflow/bullmq (packed on first use). */
+let bullmqTarball: string | undefined;
 
 /** The README's code blocks whose info string names a file: ```ts cells.ts */
 function readmeFiles(): Record<string, string> {
@@ -265,5 +268,98 @@ describe("the packed @cellflow/core", () => {
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain("CellNotLocatableError");
     expect(run.stderr).toContain("npm install --save-dev tsx");
+  });
+});
+
+describe("the packed @cellflow/bullmq", () => {
+  /**
+   * A project with both tarballs: core installed by npm, bullmq unpacked next to it with
+   * its two dependencies (bullmq, ioredis) linked from the workspace, so nothing is
+   * downloaded (npm install of both tarballs from the registry was tried by hand).
+   */
+  function remoteProject(name: string, files: Record<string, string>): string {
+    if (bullmqTarball === undefined) {
+      const destination = join(work, "bullmq-pack");
+      mkdirSync(destination);
+      pnpm(["pack", "--pack-destination", destination], join(repoRoot, "packages/bullmq"));
+      bullmqTarball = join(destination, readdirSync(destination).find((f) => f.endsWith(".tgz"))!);
+    }
+    const dir = project(name, files);
+    const target = join(dir, "node_modules/@cellflow/bullmq");
+    mkdirSync(target, { recursive: true });
+    execFileSync("tar", ["xzf", bullmqTarball, "-C", target, "--strip-components=1"]);
+    for (const dependency of ["bullmq", "ioredis"]) {
+      symlinkSync(realpathSync(join(repoRoot, "packages/bullmq/node_modules", dependency)), join(dir, "node_modules", dependency));
+    }
+    return dir;
+  }
+
+  it("serves JavaScript cells with its cellflow bin under plain node, in order", async () => {
+    const cells = [
+      'import { Connection, Input, InputPort, Output, OutputPort, ScalableCell, SingleCell } from "@cellflow/core";',
+      'import { registerRemoteCells } from "@cellflow/bullmq";',
+      "export class Square extends SingleCell {",
+      '  input = new Input(this, "x");',
+      '  output = new Output(this, "y");',
+      "  async onPull() { const x = await this.input.pull(); this.output.setValue(x * x); }",
+      "}",
+      "export class Squares extends ScalableCell {",
+      '  square = new Square(this, "square");',
+      '  input = new InputPort(this, "x");',
+      '  output = new OutputPort(this, "y");',
+      "  constructor(parent, name) { super(parent, name); new Connection(this.input, this.square.input); new Connection(this.square.output, this.output); }",
+      "}",
+      'registerRemoteCells(import.meta.url, { square: Square });',
+    ].join("\n");
+    const main = [
+      'import { Connection, Output, OutputPort, Pipeline, SingleCell } from "@cellflow/core";',
+      'import { remote } from "@cellflow/bullmq";',
+      'import { Squares } from "./cells.js";',
+      'class Counter extends SingleCell { output = new Output(this, "n"); n = 0; onPull() { this.output.setValue(this.n++); } }',
+      "class Main extends Pipeline {",
+      '  counter = new Counter(this, "counter"); squares = new Squares(this, "squares"); result = new OutputPort(this, "result");',
+      "  constructor(p, n) { super(p, n); new Connection(this.counter.output, this.squares.input); new Connection(this.squares.output, this.result); }",
+      "}",
+      'const main = new Main(null, "main");',
+      'main.squares.scaleUp(2, remote({ redis: process.argv[2], queue: "squares" }));',
+      "await main.deploy();",
+      "const out = [];",
+      "for (let i = 0; i < 5; i++) out.push((await main.pull()).result);",
+      "await main.undeploy();",
+      'console.log(out.join(" "));',
+    ].join("\n");
+    const dir = remoteProject("remote-js", { "cells.js": cells, "main.js": main });
+    const redis = await startRedis();
+    const env = { ...process.env };
+    delete env.NODE_PATH;
+    delete env.NODE_OPTIONS;
+    const worker = spawn(process.execPath, ["node_modules/@cellflow/bullmq/dist/cli.js", "worker", "--module", "./cells.js", "--redis", redis.url, "--queue", "squares"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      let output = "";
+      await new Promise<void>((resolve, reject) => {
+        worker.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()) && output.includes("serving") && resolve());
+        worker.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        worker.once("exit", (code) => reject(new Error(`the worker exited with ${code}: ${output}`)));
+      });
+      const run = await node(["main.js", redis.url], dir);
+      expect(run).toMatchObject({ code: 0, stdout: "0 1 4 9 16\n", stderr: "" });
+    } finally {
+      worker.kill("SIGTERM");
+      await new Promise((resolve) => (worker.exitCode !== null ? resolve(null) : worker.once("exit", resolve)));
+      await redis.stop();
+    }
+  }, 120_000);
+
+  it("ships its build, types, bin, README and LICENSE, and no sources or tests", () => {
+    const entries = execFileSync("tar", ["tzf", bullmqTarball!], { encoding: "utf8" }).trim().split("\n");
+    for (const file of ["package/package.json", "package/README.md", "package/LICENSE", "package/dist/index.js", "package/dist/index.d.ts", "package/dist/cli.js"]) {
+      expect(entries).toContain(file);
+    }
+    expect(entries.filter((e) => /test|\/src\/|\.ts$/.test(e) && !e.endsWith(".d.ts"))).toEqual([]);
+    const manifest = JSON.parse(execFileSync("tar", ["xzOf", bullmqTarball!, "package/package.json"], { encoding: "utf8" }));
+    expect(manifest.bin).toEqual({ cellflow: "./dist/cli.js" });
+    expect(manifest.exports["."]).toEqual({ types: "./dist/index.d.ts", default: "./dist/index.js" });
+    expect(manifest.peerDependencies["@cellflow/core"]).toBe("^0.1.0");
+    expect(readFileSync(join(repoRoot, "packages/bullmq/src/cli.ts"), "utf8").startsWith("#!/usr/bin/env node")).toBe(true);
   });
 });

@@ -6,6 +6,8 @@
  * remote clones of them from the queue until SIGTERM or SIGINT, which let the batches in
  * progress finish first. Prints one line when it serves, and errors without a stack.
  */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -46,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    await import(moduleSpecifier(values.module));
+    await importCells(moduleSpecifier(values.module));
   } catch (error) {
     console.error(`cellflow worker: cannot import ${values.module}: ${(error as Error).message}`);
     return 1;
@@ -68,6 +70,34 @@ async function main(argv: string[]): Promise<number> {
     process.on("SIGINT", stop);
   });
   return 0;
+}
+
+/**
+ * Imports the cells' module. A TypeScript module needs tsx (an optional peer of
+ * @cellflow/core), found from the module as the user's own code would find it; it is
+ * registered here when this CLI runs as the package's JavaScript (under tsx already, as
+ * in the workspace, it is not).
+ */
+async function importCells(specifier: string): Promise<void> {
+  const typescript = /\.[cm]?ts$/.test(new URL(specifier, "file:///").pathname);
+  if (typescript && import.meta.url.endsWith(".js")) await registerTsx(specifier);
+  await import(specifier);
+}
+
+async function registerTsx(from: string): Promise<void> {
+  let manifest: string;
+  try {
+    manifest = createRequire(from).resolve("tsx/package.json");
+  } catch {
+    throw new Error(`${from} is TypeScript, which needs tsx: npm install --save-dev tsx (or compile the cells to JavaScript)`);
+  }
+  // The ESM build of tsx/esm/api (require.resolve of it would give its CommonJS build).
+  const api = (JSON.parse(readFileSync(manifest, "utf8")) as { exports?: Record<string, { import?: string | { default?: string } }> })
+    .exports?.["./esm/api"]?.import;
+  const file = typeof api === "string" ? api : api?.default;
+  if (file === undefined) throw new Error(`the tsx installed at ${manifest} has no ESM API (tsx 4.7 or newer is needed)`);
+  const tsx = (await import(new URL(file, pathToFileURL(manifest)).href)) as { register(): unknown };
+  tsx.register();
 }
 
 /** A path (relative to the working directory) or a package name. */
