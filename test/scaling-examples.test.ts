@@ -7,6 +7,7 @@ import { main as scaleup, theoreticalThroughput } from "../examples/scaleup/main
 import { main as skipConnection } from "../examples/scaling/skip-connection.js";
 import { main as runtimeScaling } from "../examples/scaling/runtime-scaling.js";
 import { main as cpuThreads } from "../examples/scaling/cpu-threads.js";
+import { main as remoteScaleup } from "../examples/remote/main.js";
 
 describe("examples/scaleup", () => {
   const repoRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -70,4 +71,15 @@ describe("examples/scaling", () => {
     for (const r of results) expect(r.hashes).toEqual(results[0]!.hashes);
     expect(lines.at(-1)).toBe("same hashes in the same order: true");
   });
+});
+
+describe("examples/remote", () => {
+  it("runs the scale-up example with its multiplier on two remote workers (a redis-server of its own), in order", async () => {
+    const lines: string[] = [];
+    const { values } = await remoteScaleup({ items: 8, unitMs: 20, print: (line) => lines.push(line) });
+    expect(values).toEqual([0, -1, 2, -3, 4, -5, 6, -7]);
+    expect(lines[0]).toMatch(/^redis-server and 2 workers started/);
+    expect(lines.slice(1, 9)).toEqual(values.map(String));
+    expect(lines.at(-1)).toMatch(/^4 remote clones: [\d.]+ items per unit, theory 0\.500/);
+  }, 60_000);
 });
