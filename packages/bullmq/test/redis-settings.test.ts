@@ -3,13 +3,19 @@
  * eviction policy is not `noeviction` gets one warning per process, however many
  * connections; a password in the URL works, and neither the worker's output nor the
  * warning shows it; a server restarted mid-run (losing every queued batch: no
- * persistence) costs nothing: every item arrives once, in order.
+ * persistence) costs nothing: every item arrives once, in order; TLS (`rediss://`) with a
+ * private CA works for the worker and the pipeline.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { fileURLToPath } from "node:url";
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { remote } from "@cellflow/bullmq";
 import { RemotePipeline } from "./fixtures/remote-cells.js";
-import { startRedis, type RedisServer } from "./redis-server.js";
+import { freePort, startRedis, type RedisServer } from "./redis-server.js";
 import { startWorker, type WorkerProcess } from "./workers.js";
 
 /** Fails after `ms` instead of hanging the test (a safety net, not a timing assertion). */
@@ -99,5 +105,36 @@ describe("Redis settings", () => {
       await worker.stop(); // before its server
       running.push(redis);
     }
+  }, 60_000);
+
+  it("connect over TLS (rediss://, a private CA through NODE_EXTRA_CA_CERTS), password and all", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cellflow-tls-"));
+    const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "1", "-subj", "/CN=cellflow test CA");
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
+    writeFileSync(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1\n");
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "1", "-extfile", "san.ext");
+    const tlsPort = await freePort();
+    const secret = "tls-Secr3t";
+    const redis = await startRedis([
+      "--tls-port", String(tlsPort), "--tls-cert-file", join(dir, "server.crt"), "--tls-key-file", join(dir, "server.key"),
+      "--tls-ca-cert-file", join(dir, "ca.crt"), "--tls-auth-clients", "no", "--requirepass", secret,
+    ]);
+    running.push(redis);
+    const url = `rediss://:${secret}@127.0.0.1:${tlsPort}`;
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, "ca.crt") };
+    const worker = await startWorker(["--module", cells, "--redis", url, "--queue", "tls"], env);
+    running.push(worker);
+    const script = fileURLToPath(new URL("./fixtures/exit-after-undeploy.ts", import.meta.url));
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx/esm")).href;
+    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ["--import", tsx, script, url, "tls"], { env, timeout: 30_000 }, (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : (error as { code?: number }).code ?? null, stdout, stderr }),
+      );
+    });
+    expect(run).toEqual({ code: 0, stdout: "0 1 4 9 16\n", stderr: "" });
+    expect(worker.output()).toContain("serving remote-square");
+    expect(worker.output()).toContain("rediss://:***@127.0.0.1");
+    expect(worker.output()).not.toContain(secret);
   }, 60_000);
 });

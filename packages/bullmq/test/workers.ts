@@ -13,8 +13,8 @@ export interface WorkerProcess {
 }
 
 /** Starts `cellflow worker` with `args`; resolves once it says it serves. */
-export async function startWorker(args: string[]): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ["--import", tsx, cli, "worker", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+export async function startWorker(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ["--import", tsx, cli, "worker", ...args], { stdio: ["ignore", "pipe", "pipe"], env });
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
