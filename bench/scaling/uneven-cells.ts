@@ -4,7 +4,8 @@
  * counter (a SharedArrayBuffer parameter: the same memory in every thread clone), so the
  * slow one is the first deployed whatever the clone method. Each item reports which
  * clone ran it and for how long, so the benchmark measures the clones' real rates.
- * Thread clones rebuild the inner cell from this module, hence `registerCells`.
+ * Thread clones rebuild the inner cell from this module, hence `registerCells`; remote
+ * workers find RemoteUneven by its logical name.
  */
 import {
   ConfigParameter,
@@ -19,6 +20,7 @@ import {
   registerCells,
   type CompositeCell,
 } from "@cellflow/core";
+import { registerRemoteCells } from "@cellflow/bullmq";
 
 export interface UnevenItem {
   readonly x: number;
@@ -84,3 +86,45 @@ export class UnevenPipeline extends Pipeline {
 }
 
 registerCells(import.meta.url, Uneven);
+
+/**
+ * The remote variant: each worker process is given its item time in its environment
+ * (UNEVEN_ITEM_MS), so one worker can be ten times slower than the others; items block
+ * the worker's thread clone (as CPU work would) and report the worker that ran them.
+ */
+export class RemoteUneven extends SingleCell {
+  readonly input = new Input<number>(this, "input");
+  readonly output = new Output<UnevenItem>(this, "output");
+  readonly #sleeper = new Int32Array(new SharedArrayBuffer(4));
+  protected async onPull(): Promise<void> {
+    const x = await this.input.pull();
+    const ms = Number(process.env.UNEVEN_ITEM_MS ?? "10");
+    const started = performance.now();
+    Atomics.wait(this.#sleeper, 0, 0, ms);
+    this.output.setValue({ x, clone: process.pid, busyMs: performance.now() - started });
+  }
+}
+
+export class ScalableRemoteUneven extends ScalableCell {
+  readonly uneven = new RemoteUneven(this, "uneven");
+  readonly input = new InputPort<number>(this, "input");
+  readonly output = new OutputPort<UnevenItem>(this, "output");
+  constructor(parent: CompositeCell | null, name: string) {
+    super(parent, name);
+    new Connection(this.input, this.uneven.input);
+    new Connection(this.uneven.output, this.output);
+  }
+}
+
+export class RemoteUnevenPipeline extends Pipeline {
+  readonly counter = new Counter(this, "counter");
+  readonly scaled = new ScalableRemoteUneven(this, "scaled");
+  readonly item = new OutputPort<UnevenItem>(this, "item");
+  constructor(parent: CompositeCell | null, name: string) {
+    super(parent, name);
+    new Connection(this.counter.output, this.scaled.input);
+    new Connection(this.scaled.output, this.item);
+  }
+}
+
+registerRemoteCells(import.meta.url, { "remote-uneven": RemoteUneven });

@@ -1,8 +1,9 @@
 /**
  * slow-clone: SPEC 3.11, "a slow clone never holds the rest back". A scalable cell with
  * four clones, one of them 10× slower than the other three (100 vs 10 ms per item),
- * pulled as fast as it delivers: async clones (items that wait on a timer) and thread
- * clones (items that block their thread, as CPU work would). Held, per method: items
+ * pulled as fast as it delivers: async clones (items that wait on a timer), thread
+ * clones (items that block their thread, as CPU work would), and remote clones on four
+ * `cellflow worker` processes of which one is 10× slower (a real redis-server). Held, per method: items
  * delivered per second ÷ the summed rates of the clones, ≥ 0.95. Each clone's rate is
  * measured, not assumed: the items it ran ÷ the time it spent on them.
  *
@@ -11,7 +12,11 @@
  * the head of the queue while the fast clones, their items done, wait for room.
  */
 import type { CloneMethodName } from "@cellflow/core";
-import { UnevenPipeline } from "../scaling/uneven-cells.js";
+import { fileURLToPath } from "node:url";
+import { remote } from "@cellflow/bullmq";
+import { RemoteUnevenPipeline, UnevenPipeline } from "../scaling/uneven-cells.js";
+import { startRedis } from "../../packages/bullmq/test/redis-server.js";
+import { startWorker } from "../../packages/bullmq/test/workers.js";
 import { round } from "../lib/stats.js";
 import { held, type BenchLine, type Suite, type SuiteContext } from "../lib/suite.js";
 
@@ -56,6 +61,40 @@ async function run(method: CloneMethodName, capacity: number | "auto"): Promise<
   return { perSecond, summedRates: cloneRates.reduce((a, b) => a + b, 0), cloneRates };
 }
 
+const unevenCells = fileURLToPath(new URL("../scaling/uneven-cells.ts", import.meta.url));
+
+/** Four remote worker processes (one 10× slower, by its environment), four remote clones. */
+async function remoteRun(): Promise<Run> {
+  const redis = await startRedis();
+  const workers = await Promise.all(
+    [SLOW_MS, FAST_MS, FAST_MS, FAST_MS].map((ms) =>
+      startWorker(["--module", unevenCells, "--redis", redis.url, "--queue", "uneven"], { ...process.env, UNEVEN_ITEM_MS: String(ms) }),
+    ),
+  );
+  try {
+    await using pipeline = new RemoteUnevenPipeline(null, "slow_clone");
+    pipeline.scaled.scaleUp(CLONES, remote({ redis: redis.url, queue: "uneven" }));
+    await pipeline.deploy();
+    const clones = new Map<number, { items: number; busyMs: number }>();
+    let from = 0;
+    for (let i = 0; i < ITEMS; i++) {
+      const { item } = await pipeline.pull();
+      if (item.x !== i) throw new Error(`slow-clone: item ${item.x} arrived as the ${i}th`);
+      const stats = clones.get(item.clone) ?? { items: 0, busyMs: 0 };
+      stats.items++;
+      stats.busyMs += item.busyMs;
+      clones.set(item.clone, stats);
+      if (i + 1 === SKIP) from = performance.now();
+    }
+    const perSecond = ((ITEMS - SKIP) * 1000) / (performance.now() - from);
+    const cloneRates = [...clones.values()].map((c) => (c.items * 1000) / c.busyMs).sort((a, b) => a - b);
+    return { perSecond, summedRates: cloneRates.reduce((a, b) => a + b, 0), cloneRates };
+  } finally {
+    for (const w of workers) await w.stop();
+    await redis.stop();
+  }
+}
+
 function figures(r: Run) {
   return {
     itemsPerSecond: round(r.perSecond, 4),
@@ -79,6 +118,18 @@ async function* lines(context: SuiteContext): AsyncGenerator<BenchLine> {
       TARGET,
     );
   }
+  context.log(`${CLONES} remote clones on 4 worker processes, one ${SLOW_MS} ms per item, three ${FAST_MS} ms`);
+  const r = await remoteRun();
+  yield held(
+    {
+      suite: SUITE,
+      case: `4 remote workers (one per clone's worth), one 10× slower (${SLOW_MS} vs ${FAST_MS} ms), queueCapacity "auto"`,
+      ...figures(r),
+      items: ITEMS - SKIP,
+    },
+    round(r.perSecond / r.summedRates, 3),
+    TARGET,
+  );
   context.log(`the same ${CLONES} async clones with queueCapacity fixed at 8`);
   const fixed = await run("async", 8);
   yield {

@@ -163,4 +163,15 @@ describe("remote clones on BullMQ", () => {
     });
     expect(run).toEqual({ code: 0, stdout: "0 1 4 9 16\n", stderr: "" });
   }, 60_000);
+
+  it("stop a worker that cannot import its module at once, saying why, with no stack trace", async () => {
+    const missing = fileURLToPath(new URL("./fixtures/no-such-cells.ts", import.meta.url));
+    const failure = await startWorker(["--module", missing, "--redis", redis.url, "--queue", "broken"]).then(
+      () => null,
+      (error: unknown) => String((error as Error).message),
+    );
+    expect(failure).toMatch(/exited with 1/);
+    expect(failure).toMatch(/cellflow worker: cannot import .*no-such-cells\.ts/);
+    expect(failure).not.toMatch(/\n\s+at /); // one line, not a stack
+  }, 60_000);
 });
