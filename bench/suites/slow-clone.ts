@@ -14,7 +14,7 @@
 import type { CloneMethodName } from "@cellflow/core";
 import { fileURLToPath } from "node:url";
 import { remote } from "@cellflow/bullmq";
-import { RemoteUnevenPipeline, UnevenPipeline } from "../scaling/uneven-cells.js";
+import { RemoteUnevenPipeline, UnevenPipeline, type UnevenItem } from "../scaling/uneven-cells.js";
 import { startRedis } from "../../packages/bullmq/test/redis-server.js";
 import { startWorker } from "../../packages/bullmq/test/workers.js";
 import { round } from "../lib/stats.js";
@@ -45,6 +45,14 @@ async function run(method: CloneMethodName, capacity: number | "auto"): Promise<
   pipeline.scaled.queueCapacity.setValue(capacity);
   pipeline.scaled.scaleUp(CLONES, method);
   await pipeline.deploy();
+  return await measure(pipeline); // awaited here: \`await using\` undeploys when this returns
+}
+
+/**
+ * Pulls ITEMS items in steady state (timed from item SKIP), checking their order, and
+ * each clone's (or worker's) rate from the items it ran and its busy time.
+ */
+async function measure(pipeline: { pull(): Promise<{ item: UnevenItem }> }): Promise<Run> {
   const clones = new Map<number, { items: number; busyMs: number }>();
   let from = 0;
   for (let i = 0; i < ITEMS; i++) {
@@ -57,7 +65,7 @@ async function run(method: CloneMethodName, capacity: number | "auto"): Promise<
     if (i + 1 === SKIP) from = performance.now();
   }
   const perSecond = ((ITEMS - SKIP) * 1000) / (performance.now() - from);
-  const cloneRates = [...clones.entries()].sort(([a], [b]) => a - b).map(([, c]) => (c.items * 1000) / c.busyMs);
+  const cloneRates = [...clones.values()].map((c) => (c.items * 1000) / c.busyMs).sort((a, b) => a - b);
   return { perSecond, summedRates: cloneRates.reduce((a, b) => a + b, 0), cloneRates };
 }
 
@@ -75,20 +83,7 @@ async function remoteRun(): Promise<Run> {
     await using pipeline = new RemoteUnevenPipeline(null, "slow_clone");
     pipeline.scaled.scaleUp(CLONES, remote({ redis: redis.url, queue: "uneven" }));
     await pipeline.deploy();
-    const clones = new Map<number, { items: number; busyMs: number }>();
-    let from = 0;
-    for (let i = 0; i < ITEMS; i++) {
-      const { item } = await pipeline.pull();
-      if (item.x !== i) throw new Error(`slow-clone: item ${item.x} arrived as the ${i}th`);
-      const stats = clones.get(item.clone) ?? { items: 0, busyMs: 0 };
-      stats.items++;
-      stats.busyMs += item.busyMs;
-      clones.set(item.clone, stats);
-      if (i + 1 === SKIP) from = performance.now();
-    }
-    const perSecond = ((ITEMS - SKIP) * 1000) / (performance.now() - from);
-    const cloneRates = [...clones.values()].map((c) => (c.items * 1000) / c.busyMs).sort((a, b) => a - b);
-    return { perSecond, summedRates: cloneRates.reduce((a, b) => a + b, 0), cloneRates };
+    return await measure(pipeline);
   } finally {
     for (const w of workers) await w.stop();
     await redis.stop();
