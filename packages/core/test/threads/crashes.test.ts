@@ -154,6 +154,9 @@ describe("replaceCrashedClones = false", () => {
     const hang: Trouble = { kind: "hang", marker, onlyInProcess: true };
     const { pipeline, scalable, crashes, outputs, where } = troubled(Object.fromEntries(Array.from({ length: 30 }, (_, i) => [i + 3, hang])));
     scalable.replaceCrashedClones.setValue(false);
+    // A small fixed capacity: the thread clone's batches (quick items) could otherwise
+    // claim all of items 3..32 before the process clone gets one, on a loaded machine.
+    scalable.queueCapacity.setValue(4);
     scalable.scaleUp(1, "thread");
     scalable.scaleUp(1, "process"); // the newest: scaleDown(1) removes it
     await pipeline.deploy();
