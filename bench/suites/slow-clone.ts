@@ -14,7 +14,7 @@
 import type { CloneMethodName } from "@cellflow/core";
 import { fileURLToPath } from "node:url";
 import { remote } from "@cellflow/bullmq";
-import { RemoteUnevenPipeline, UnevenPipeline, type UnevenItem } from "../scaling/uneven-cells.js";
+import { UnevenPipeline, type UnevenItem } from "../scaling/uneven-cells.js";
 import { startRedis } from "../../packages/bullmq/test/redis-server.js";
 import { startWorker } from "../../packages/bullmq/test/workers.js";
 import { round } from "../lib/stats.js";
@@ -80,7 +80,8 @@ async function remoteRun(): Promise<Run> {
     ),
   );
   try {
-    await using pipeline = new RemoteUnevenPipeline(null, "slow_clone");
+    await using pipeline = new UnevenPipeline(null, "slow_clone");
+    pipeline.scaled.uneven.waitBy.setValue("block"); // each worker's time comes from its environment
     pipeline.scaled.scaleUp(CLONES, remote({ redis: redis.url, queue: "uneven" }));
     await pipeline.deploy();
     return await measure(pipeline);

@@ -361,6 +361,11 @@ export abstract class Cell {
 
   /** @internal Resets outputs and inputs; subclasses add their own state. */
   async [internal.resetInternal](): Promise<void> {
+    this[internal.resetOwnIO]();
+  }
+
+  /** @internal Lifts the halt and resets this cell's own IO (not its children's). */
+  protected [internal.resetOwnIO](): void {
     this[internal.haltReason] = null;
     for (const io of this[internal.ios].values()) {
       if ("fanout" in io) io.fanout.reset();

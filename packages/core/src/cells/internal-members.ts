@@ -53,6 +53,7 @@ export const markDeployed = Symbol("cellflow.markDeployed");
 export const markUndeployed = Symbol("cellflow.markUndeployed");
 export const quiesceInternal = Symbol("cellflow.quiesceInternal");
 export const resetInternal = Symbol("cellflow.resetInternal");
+export const resetOwnIO = Symbol("cellflow.resetOwnIO");
 export const resumeInternal = Symbol("cellflow.resumeInternal");
 export const abortWaits = Symbol("cellflow.abortWaits");
 export const abortOwnWaits = Symbol("cellflow.abortOwnWaits");

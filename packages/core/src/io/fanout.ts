@@ -270,16 +270,8 @@ export class Fanout<T> {
       producer[internal.handoverOffer] = null;
     }
     return produced.then(
-      () => {
-        endRefresh(producer, produced);
-        if (!ownsTurn) passTurn(connection);
-        return this.takeProduced(connection);
-      },
-      (error: unknown) => {
-        endRefresh(producer, produced);
-        if (!ownsTurn) passTurn(connection);
-        return this.takeFailed(producer, connection, error);
-      },
+      () => this.finishRefresh(connection, !ownsTurn, true, undefined, produced),
+      (error: unknown) => this.finishRefresh(connection, !ownsTurn, false, error, produced),
     );
   }
 
@@ -289,9 +281,14 @@ export class Fanout<T> {
    * in `refreshAndTake` does otherwise.
    */
   settleRefresh(connection: Connection<T>, ok: boolean, outcome: unknown, produced: Promise<unknown>): T {
+    return this.finishRefresh(connection, true, ok, outcome, produced);
+  }
+
+  /** A refresh ended: clear it, pass the connection's turn on (unless the caller holds it), take the outcome. */
+  private finishRefresh(connection: Connection<T>, passOn: boolean, ok: boolean, outcome: unknown, produced: Promise<unknown>): T {
     const producer = this.producer;
     endRefresh(producer, produced);
-    passTurn(connection);
+    if (passOn) passTurn(connection);
     return ok ? this.takeProduced(connection) : this.takeFailed(producer, connection, outcome);
   }
 

@@ -244,11 +244,7 @@ export abstract class ScalableCell extends CompositeCell {
   /** @internal */
   override async [internal.resetInternal](): Promise<void> {
     // Not CompositeCell's: the inner cell is a template that never ran; its clones reset.
-    this[internal.haltReason] = null;
-    for (const io of this[internal.ios].values()) {
-      (io as { fanout?: { reset(): void } }).fanout?.reset();
-      (io as { inbox?: { reset(): void } }).inbox?.reset();
-    }
+    this[internal.resetOwnIO]();
     await this[internal.strategy]?.reset();
   }
 
