@@ -248,7 +248,7 @@ describe("ScalableCell.whenAllIdle", () => {
 });
 
 describe("whenIdle never resolves early (property)", () => {
-  it("when it resolves, the source is ahead by exactly the capacity, and stays there", async () => {
+  it("when it resolves, the source is ahead by the capacity (plus any stretch), and stays there", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 1, max: 4 }),
@@ -277,10 +277,16 @@ describe("whenIdle never resolves early (property)", () => {
             const consumed = Math.min(pulls, limit ?? Infinity);
             for (let i = 0; i < consumed; i++) await p.pull();
             await scalable.whenIdle();
-            // "auto": two per async clone, at least two.
+            // "auto": two per async clone, at least two; and while a pull waited for a slow
+            // head item, free clones may have run up to 16 per clone further ahead (SPEC 3.11,
+            // the queue's stretch). A fixed capacity never stretches.
             const ahead = capacity ?? Math.max(2, 2 * clones);
-            const expected = Math.min(limit ?? Infinity, consumed + ahead);
-            expect(source.pulls).toBe(expected);
+            const stretch = capacity === undefined ? 16 * clones : 0;
+            const least = Math.min(limit ?? Infinity, consumed + ahead);
+            const most = Math.min(limit ?? Infinity, consumed + ahead + stretch);
+            const expected = source.pulls;
+            expect(expected).toBeGreaterThanOrEqual(least);
+            expect(expected).toBeLessThanOrEqual(most);
             expect(stats.running).toBe(0);
             expect(stats.finished).toHaveLength(expected);
             // Nothing more happens, however long one waits: every delay is over by then.
