@@ -9,7 +9,7 @@
  * unique name so the registry finds it again in another thread or process.
  */
 import { existsSync, writeFileSync } from "node:fs";
-import { isMainThread } from "node:worker_threads";
+import { isMainThread, threadId } from "node:worker_threads";
 import {
   ConfigParameter,
   Connection,
@@ -307,7 +307,8 @@ function inClone(): boolean {
 /**
  * `output = crashOutput(x)`, except that on an input in `crash_items` it ends its own
  * thread or process with `process.exit(1)`, the first time only: a marker file
- * (`marker_prefix` + item) tells the item run again on another clone not to crash again.
+ * (`marker_prefix` + item, holding the pid/threadId of the clone that crashed) tells the
+ * item run again on another clone not to crash again.
  * With `crash_when` "item" it exits in the middle of the item; with "idle", 3 ms after
  * finishing it (the clone then dies between items). In the test's own thread (an async
  * clone) it never crashes.
@@ -334,7 +335,8 @@ export class CrashCell extends SingleCell {
     if (this.items.includes(x) && this.prefix !== "" && inClone()) {
       const marker = `${this.prefix}-${x}`;
       if (!existsSync(marker)) {
-        writeFileSync(marker, String(process.pid));
+        // Who crashed: two crash items run within 3 ms by one "idle" clone end it once.
+        writeFileSync(marker, `${process.pid}/${threadId}`);
         if (this.when === "item") process.exit(1);
         setTimeout(() => process.exit(1), 3);
       }
