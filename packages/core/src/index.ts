@@ -42,6 +42,10 @@ export { registerCells, type CellLocation } from "./scaling/cell-registry.js";
 import "./scaling/methods/thread-clone.js";
 import "./scaling/methods/process-clone.js";
 
+// ---- Observing: events on node:diagnostics_channel -------------------------------------
+export { CHANNELS } from "./observe/channels.js";
+export type { CellRunEvent, CloneItemEvent, QueueFillEvent, Lane } from "./observe/events.js";
+
 // ---- Interop (no RxJS needed; a pipeline as an Observable: "@cellflow/core/rxjs") --------
 export { IterableSource, type IterableSourceInput } from "./interop/iterable-source.js";
 export { ObservableSource, type ObservableLike, type ObservableSourceOptions } from "./interop/observable-source.js";

@@ -1,4 +1,5 @@
 import * as internal from "./internal-members.js";
+import type { RunRecord } from "../observe/cell-runs.js";
 import { AbortedError, AlreadyDeployedError, NotDeployableError, NotDeployedError } from "../errors/lifecycle-errors.js";
 import { InvalidCellError, InvalidIOError, InvalidNameError } from "../errors/structure-errors.js";
 import type { AnyConnection } from "../connection/connection.js";
@@ -89,6 +90,10 @@ export abstract class Cell {
   #undeploying: Promise<void> | null = null;
   /** @internal Counts this cell's pulls, so inputs can tell whether they were pulled in the current one. */
   [internal.pullSerial] = 0;
+  /** @internal The run being recorded for the cell-run channel (single cells, while someone listens). */
+  [internal.currentRun]: RunRecord | null = null;
+  /** @internal On a root: the lane its cells' events carry (a clone's host sets it). */
+  [internal.lane]: string | undefined = undefined;
 
   constructor(parent: CompositeCell | null, name: string) {
     assertValidName(name, "cell");

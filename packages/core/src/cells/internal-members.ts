@@ -66,3 +66,9 @@ export const requestedMethods = Symbol("cellflow.requestedMethods");
 export const parameterVersion = Symbol("cellflow.parameterVersion");
 /** A scalable cell's running strategy (its clone managers). */
 export const strategy = Symbol("cellflow.strategy");
+
+// ---- observing (observe/) -------------------------------------------------------------------
+/** A root's lane in events: set on a clone's host (its clone's lane); "main" when unset. */
+export const lane = Symbol("cellflow.lane");
+/** A single cell's run being recorded (someone listens to cell runs), else null. */
+export const currentRun = Symbol("cellflow.currentRun");

@@ -3,6 +3,7 @@ import type { Cell } from "../cells/cell.js";
 import { isPromiseLike } from "../util/maybe-promise.js";
 import { Inbox, type ReceiverOptions } from "./inbox.js";
 import { IO } from "./io.js";
+import { noteInputWait } from "../observe/cell-runs.js";
 
 /** An input of a cell. Inside `onPull`, `await input.pull()` gets the next value. */
 export class Input<T> extends IO<T> {
@@ -26,7 +27,10 @@ export class Input<T> extends IO<T> {
     this.pulledIn = this.cell[internal.pullSerial];
     try {
       const value = this.inbox.pull();
-      return isPromiseLike(value) ? value : Promise.resolve(value);
+      if (!isPromiseLike(value)) return Promise.resolve(value);
+      const run = this.cell[internal.currentRun];
+      if (run !== null) noteInputWait(run, value);
+      return value;
     } catch (error) {
       return Promise.reject(error);
     }

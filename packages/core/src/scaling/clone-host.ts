@@ -38,8 +38,9 @@ export class CloneHost extends Pipeline {
   }
 
   /** Builds the host and copies the template's settings onto the clone (not deployed yet). */
-  static build(shape: CloneShape, innerClass: CellClass, settings: CloneSettings): CloneHost {
+  static build(shape: CloneShape, innerClass: CellClass, settings: CloneSettings, lane?: string): CloneHost {
     const host = new CloneHost(shape, innerClass);
+    host[internal.lane] = lane;
     applyParameters(host.clone, settings.parameters);
     for (const [path, methods] of settings.scaling) {
       const nested = find(host.clone, path);

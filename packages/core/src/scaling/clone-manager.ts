@@ -3,6 +3,9 @@ import { CloneCrashedError } from "../errors/runtime-errors.js";
 import { cloneInputs, inputBytes, itemError, itemResult, runItem } from "./clone-item.js";
 import type { CloneHandle, ItemResult } from "./clone-method.js";
 import type { ParameterSnapshot, PortValues, ScalableContext } from "./scaling-strategy.js";
+import { cloneItemChannel, publishCloneItem } from "../observe/channels.js";
+import { fromEpoch, now } from "../observe/clock.js";
+import type { ItemSpan } from "../observe/shipping.js";
 
 /** An item whose inputs were pulled: its queue ticket and the scalable cell's input values. */
 export interface Claim {
@@ -15,6 +18,8 @@ export interface Claim {
   readonly parameters: ParameterSnapshot;
   /** How many clones died running this item so far. */
   crashes: number;
+  /** Milliseconds its inputs took to arrive once its turn came (measured while observed, else 0). */
+  readonly inputMs: number;
 }
 
 /**
@@ -24,6 +29,8 @@ export interface Claim {
 export interface RunningClone {
   readonly handle: CloneHandle;
   readonly parameters: ParameterSnapshot | null;
+  /** The clone's lane in the engine's events. */
+  readonly lane: string;
 }
 
 /** What a manager needs from its queue strategy. */
@@ -95,6 +102,8 @@ export class CloneManager {
   private applied: ParameterSnapshot | null;
   /** The clone this manager feeds (replaced after a crash). */
   handle: CloneHandle;
+  /** Its lane in the engine's events (a replacement has its own). */
+  private lane: string;
   /** Claimed, not sent yet (ticket order). */
   private readonly ready: Claim[] = [];
   /** Items whose clone died: run again one at a time before anything else. */
@@ -133,6 +142,7 @@ export class CloneManager {
   ) {
     this.handle = clone.handle;
     this.applied = clone.parameters;
+    this.lane = clone.lane;
     let markIdle!: () => void;
     this.idle = new Promise<void>((resolve) => (markIdle = resolve));
     this.markIdle = () => {
@@ -171,7 +181,7 @@ export class CloneManager {
 
   /** The clone and the parameter values it holds (for a reset, which keeps the clone). */
   get clone(): RunningClone {
-    return { handle: this.handle, parameters: this.applied };
+    return { handle: this.handle, parameters: this.applied, lane: this.lane };
   }
 
   /** Items claimed, waiting or in flight. */
@@ -345,6 +355,7 @@ export class CloneManager {
     }
     this.handle = replacement.handle;
     this.applied = replacement.parameters;
+    this.lane = replacement.lane;
     this.watch(replacement.handle);
     this.itemMs = undefined;
     this.window = 1;
@@ -363,6 +374,18 @@ export class CloneManager {
       const claim = batch[done++]!;
       this.inFlight--;
       this.source.complete(claim.ticket, result);
+    };
+    // While someone listens: each item's run, from the clone's spans or (without them) from
+    // when the batch went out and each result came back.
+    const observed = cloneItemChannel.hasSubscribers;
+    let itemStart = observed ? now() : 0;
+    const deliverObserved = (result: ItemResult, span: ItemSpan | undefined) => {
+      const claim = batch[done]!;
+      deliver(result);
+      const end = span === undefined ? now() : fromEpoch(span[1]);
+      const start = span === undefined ? itemStart : fromEpoch(span[0]);
+      itemStart = end;
+      this.publishItem(claim, start, end, "error" in result);
     };
     try {
       // One set of values per batch (`dispatch` splits batches where they change).
@@ -383,8 +406,9 @@ export class CloneManager {
       await runBatch.call(
         this.handle,
         batch.map((claim) => cloneInputs(shape, claim.inputs)),
-        (results) => {
-          for (const result of results) deliver(itemResult(shape, result, batch[done]!.inputs));
+        (results, spans) => {
+          if (observed) for (let i = 0; i < results.length; i++) deliverObserved(itemResult(shape, results[i]!, batch[done]!.inputs), spans?.[i]);
+          else for (const result of results) deliver(itemResult(shape, result, batch[done]!.inputs));
           this.pokeFeeder(); // the window has room again
         },
       );
@@ -419,12 +443,21 @@ export class CloneManager {
   /** Runs one claim's item on the clone; a clone that batches has the item timed, for its window. */
   private runTimed(claim: Claim): Promise<ItemResult | CloneCrashedError> {
     const shape = this.context.shape;
-    if (this.handle.runBatch === undefined) return runItem(this.handle, shape, claim.inputs);
-    const start = performance.now();
+    const observed = cloneItemChannel.hasSubscribers;
+    if (this.handle.runBatch === undefined && !observed) return runItem(this.handle, shape, claim.inputs);
+    const batching = this.handle.runBatch !== undefined;
+    const start = now();
     return runItem(this.handle, shape, claim.inputs).then((result) => {
-      if (!(result instanceof CloneCrashedError)) this.adaptWindow(performance.now() - start, 1, inputBytes(shape, claim.inputs));
+      if (result instanceof CloneCrashedError) return result;
+      const end = now();
+      if (batching) this.adaptWindow(end - start, 1, inputBytes(shape, claim.inputs));
+      if (observed) this.publishItem(claim, start, end, "error" in result);
       return result;
     });
+  }
+
+  private publishItem({ ticket, inputMs }: Claim, start: number, end: number, failed: boolean): void {
+    publishCloneItem({ cell: this.context.path, lane: this.lane, method: this.handle.method, ticket, start, end, inputMs, failed });
   }
 
   /** Gives the clone the values of a claim; until that succeeds, what it holds is unknown. */

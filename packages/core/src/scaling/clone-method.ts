@@ -3,6 +3,7 @@ import type { CloneCrashedError } from "../errors/runtime-errors.js";
 import { UnknownCloneMethodError } from "../errors/runtime-errors.js";
 import type { CloneSettings, ParameterValue } from "./clone-settings.js";
 import type { CloneShape } from "./clone-shape.js";
+import type { ItemSpan } from "../observe/shipping.js";
 
 /**
  * One running clone of a scalable cell's inner cell, wherever it runs. The queue logic
@@ -23,8 +24,13 @@ export interface CloneHandle {
    * a slow item does not hold back the ones before it. Each item succeeds or fails on its
    * own; the promise resolves once every result was handed over, and rejects only if the
    * clone itself fails (e.g. CloneCrashedError): the results handed over before stand.
+   * `spans`, when the clone timed its items (it does while someone in the parent listens
+   * to the engine's events), gives each result's `[start, end]` in epoch milliseconds.
    */
-  runBatch?(inputs: readonly Readonly<Record<string, unknown>>[], onResults: (results: ItemResult[]) => void): Promise<void>;
+  runBatch?(
+    inputs: readonly Readonly<Record<string, unknown>>[],
+    onResults: (results: ItemResult[], spans?: readonly ItemSpan[]) => void,
+  ): Promise<void>;
   /**
    * About how many milliseconds of work one `runBatch` call should carry (default 2,
    * right for a worker thread's message round trip). A clone whose round trip costs more
@@ -77,6 +83,8 @@ export interface CloneRecipe {
   readonly settings: CloneSettings;
   /** Move ArrayBuffers and typed arrays across thread boundaries instead of copying them. */
   readonly transfer: boolean;
+  /** The clone's lane in the engine's events (see `Lane`); its cells' runs carry it. */
+  readonly lane?: string;
 }
 
 /** Makes clones of one kind. `check` runs at `scaleUp`, so mistakes surface there. */

@@ -1,5 +1,7 @@
 import { AbortedError } from "../errors/lifecycle-errors.js";
 import type { MaybePromise } from "../util/maybe-promise.js";
+import { publishQueueFill, queueFillChannel } from "../observe/channels.js";
+import { now } from "../observe/clock.js";
 
 /**
  * The bounded ticket queue behind a scalable cell (PyPipeline's circular multi-queue).
@@ -28,6 +30,8 @@ export class OutputQueue<S> {
    *   free clone idle. The stretch stays (bounded, so memory stays flat) until `clear`.
    */
   constructor(
+    /** The scalable cell's path, for the queue-fill channel. */
+    private readonly cell: string,
     private readonly capacity: () => number,
     private readonly demandDriven: () => boolean,
     private readonly maxStretch: () => number = () => 0,
@@ -51,6 +55,7 @@ export class OutputQueue<S> {
 
   fill(ticket: number, slot: S): void {
     this.slots.set(ticket, slot);
+    if (queueFillChannel.hasSubscribers) this.publishFill();
     if (ticket === this.nextToTake && this.taker !== null) {
       const taker = this.taker;
       this.taker = null;
@@ -134,6 +139,17 @@ export class OutputQueue<S> {
     this.slots.delete(this.nextToTake);
     this.nextToTake++;
     this.admitReservers();
+    if (queueFillChannel.hasSubscribers) this.publishFill();
     return slot;
+  }
+
+  private publishFill(): void {
+    publishQueueFill({
+      cell: this.cell,
+      time: now(),
+      outstanding: this.outstanding,
+      filled: this.slots.size,
+      capacity: this.capacity() + this.stretch,
+    });
   }
 }

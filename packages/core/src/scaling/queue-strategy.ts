@@ -6,6 +6,8 @@ import { cloneMethod } from "./clone-method.js";
 import type { CloneHandle, ItemResult } from "./clone-method.js";
 import { CloneManager, type Claim, type ClaimSource, type RunningClone } from "./clone-manager.js";
 import { OutputQueue } from "./output-queue.js";
+import { cloneItemChannel } from "../observe/channels.js";
+import { now } from "../observe/clock.js";
 import {
   pullInputs,
   type ParameterSnapshot,
@@ -77,6 +79,7 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
 
   constructor(private readonly context: ScalableContext) {
     this.queue = new OutputQueue<ItemResult>(
+      context.path,
       () => this.capacity(),
       () => context.demandDriven || this.ended,
       () => context.maxStretchFor(this.activeManagers()),
@@ -176,11 +179,15 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
       this.claiming++;
       let inputs: PortValues;
       let parameters: ParameterSnapshot;
+      const observed = cloneItemChannel.hasSubscribers;
+      const pullStart = observed ? now() : 0;
+      let inputMs = 0;
       try {
         const pulled = pullInputs(this.context.inputPorts);
         // No await on a value that is there: nothing may run between the inputs and the values.
         inputs = isPromiseLike(pulled) ? await pulled : pulled;
         parameters = this.context.parameters();
+        if (observed) inputMs = now() - pullStart;
       } catch (error) {
         if (error instanceof AbortedError) return null;
         const slot = { error }; // surfaces at the pull that takes this ticket
@@ -195,7 +202,7 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
         if (this.watchingIdle) this.noteQuiet();
       }
       this.ended = false; // the inputs delivered again (a source may get more items)
-      const claim: Claim = { ticket, inputs, parameters, crashes: 0 };
+      const claim: Claim = { ticket, inputs, parameters, crashes: 0, inputMs };
       if (this.halted) return null;
       if (manager.isStopping) {
         // Scaled down while its inputs were pulled: another clone runs the item.
@@ -388,14 +395,15 @@ export class QueueStrategy implements ScalingStrategy, ClaimSource {
    */
   private async launch(method: string): Promise<RunningClone> {
     const parameters = this.context.parameters();
-    const handle = cloneMethod(method).create(this.context.recipe(parameters));
+    const lane = this.context.cloneLane(method);
+    const handle = cloneMethod(method).create(this.context.recipe(parameters, lane));
     try {
       await handle.deploy();
     } catch (error) {
       await handle.undeploy().catch(ignore);
       throw error;
     }
-    return { handle, parameters };
+    return { handle, parameters, lane };
   }
 
   /** No clone running or starting can fill the head any more: a pull waiting for it fails. */

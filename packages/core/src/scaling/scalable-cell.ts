@@ -17,6 +17,7 @@ import "./methods/async-clone.js";
 import { QueueStrategy } from "./queue-strategy.js";
 import type { CloneCrashEvent, CloneNoticeEvent, ParameterSnapshot, PortValues, ScalableContext, ScalingStrategy } from "./scaling-strategy.js";
 import { EventEmitter } from "node:events";
+import { laneOf } from "../observe/cell-runs.js";
 
 /**
  * With queueCapacity "auto", how many more items per clone the queue may hold while a slow
@@ -271,6 +272,9 @@ export abstract class ScalableCell extends CompositeCell {
     return this[internal.strategy] === null ? upstream : this[internal.strategy].availablePulls(upstream);
   }
 
+  /** Clones made so far, for their lanes in events (a replacement is a new lane). */
+  #clonesMade = 0;
+
   readonly #failed = (error: unknown): never => {
     if (!(error instanceof InactiveError)) this[internal.recordFailure](error);
     throw error;
@@ -300,12 +304,19 @@ export abstract class ScalableCell extends CompositeCell {
         snapshot = { version: cell[internal.parameterVersion], values: collectSettings(cell.innerCell).parameters };
         return snapshot;
       },
-      recipe: (parameters: ParameterSnapshot): CloneRecipe => ({
+      recipe: (parameters: ParameterSnapshot, lane?: string): CloneRecipe => ({
         shape,
         innerClass,
         settings: { parameters: parameters.values, scaling: collectSettings(this.innerCell).scaling },
         transfer,
+        ...(lane !== undefined ? { lane } : {}),
       }),
+      cloneLane: (method) => {
+        // Inside a clone (a nested scalable cell), after that clone's lane.
+        const own = `${this.path}#${method}-${++this.#clonesMade}`;
+        const outer = laneOf(this);
+        return outer === "main" ? own : `${outer}/${own}`;
+      },
       // "auto": what the managers hold plus one waiting item per clone; 2 per clone without batching.
       capacityFor: (clones, windows) => (capacity === "auto" ? Math.max(2, windows + clones) : capacity),
       maxStretchFor: (clones) => (capacity === "auto" ? AUTO_STRETCH_PER_CLONE * clones : 0),

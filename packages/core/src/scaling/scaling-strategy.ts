@@ -33,8 +33,10 @@ export interface ScalableContext {
    * change this is a comparison, and identity tells two versions apart.
    */
   parameters(): ParameterSnapshot;
-  /** What a clone method needs to build a clone holding `parameters`. */
-  recipe(parameters: ParameterSnapshot): CloneRecipe;
+  /** What a clone method needs to build a clone holding `parameters`, on events' `lane`. */
+  recipe(parameters: ParameterSnapshot, lane?: string): CloneRecipe;
+  /** A new lane for the events of a clone of `method` (see observe/events.ts `Lane`). */
+  cloneLane(method: string): string;
   /**
    * Outstanding items allowed in the queue, given the number of clones and the items
    * their managers may hold at once (`windows`: one per clone, more for batching clones).

@@ -5,6 +5,7 @@ import type { ParameterValue } from "../clone-settings.js";
 import { deserializeError } from "./errors-across.js";
 import type { CloneBootData, CloneReply, CloneRequest } from "./protocol.js";
 import { transferablesOf, transferablesOfAll, uncloneableEntry } from "./transferables.js";
+import { observingAny, publishShipped, type ItemSpan } from "../../observe/shipping.js";
 
 /** A live link to a clone's thread or process: the part that differs between the two. */
 export interface Channel {
@@ -95,23 +96,30 @@ export class ChannelClone implements CloneHandle {
       shape: this.recipe.shape,
       settings: this.recipe.settings,
       transfer: this.transfer,
+      ...(this.recipe.lane !== undefined ? { lane: this.recipe.lane } : {}),
     });
   }
 
   async run(inputs: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
-    return (await this.request({ op: "run", inputs: { ...inputs } }, this.transfer ? transferablesOf(inputs) : [])).value ?? {};
+    const request = observingAny() ? { op: "run" as const, inputs: { ...inputs }, observe: true } : { op: "run" as const, inputs: { ...inputs } };
+    return (await this.request(request, this.transfer ? transferablesOf(inputs) : [])).value ?? {};
   }
 
   async runBatch(
     inputs: readonly Readonly<Record<string, unknown>>[],
-    onResults: (results: ItemResult[]) => void,
+    onResults: (results: ItemResult[], spans?: readonly ItemSpan[]) => void,
   ): Promise<void> {
     const items = inputs.map((values) => ({ ...values }));
     // Outputs arrive as they are; only an error needs rebuilding.
-    const hand = (reply: OkReply) => onResults(reply.results!.map((r) => ("error" in r ? { error: deserializeError(r.error) } : r)));
+    const hand = (reply: OkReply) =>
+      onResults(
+        reply.results!.map((r) => ("error" in r ? { error: deserializeError(r.error) } : r)),
+        reply.spans,
+      );
     let reply: OkReply;
     try {
-      reply = await this.request({ op: "runBatch", items }, this.transfer ? transferablesOfAll(items) : [], hand);
+      const request = observingAny() ? { op: "runBatch" as const, items, observe: true } : { op: "runBatch" as const, items };
+      reply = await this.request(request, this.transfer ? transferablesOfAll(items) : [], hand);
     } catch (error) {
       if (!(error instanceof DataCloneError)) throw error;
       // Some input cannot cross: send the items one by one, so only that item fails (naming its port).
@@ -186,6 +194,8 @@ export class ChannelClone implements CloneHandle {
   }
 
   private settle(reply: CloneReply): void {
+    // Events the clone recorded while observed come first, so they precede the item's own.
+    if (reply.ok && reply.events !== undefined) publishShipped(reply.events);
     const waiter = this.pending.get(reply.id);
     if (waiter === undefined) return;
     if (reply.ok && reply.partial === true) return waiter.partial?.(reply);

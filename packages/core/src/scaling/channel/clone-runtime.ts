@@ -14,6 +14,7 @@ import { serializeError } from "./errors-across.js";
 import type { ItemResult } from "../clone-method.js";
 import type { CloneReply, CloneRequest, SerializedError } from "./protocol.js";
 import { transferablesOf, transferablesOfAll, uncloneableEntry } from "./transferables.js";
+import { EventRecorderInClone, type ItemSpan } from "../../observe/shipping.js";
 
 interface Port {
   send(reply: CloneReply, transfer: ArrayBuffer[]): void;
@@ -58,6 +59,8 @@ enterClone(); // before any cell module is imported: see clone-context.ts
 let host: CloneHost | null = null;
 let transfer = false;
 const port = currentPort();
+/** Records this thread's events while the parent listens (its run requests say `observe`). */
+const recorder = new EventRecorderInClone();
 
 /**
  * How long finished results of a batch may wait for the rest of it. A batch is sized to
@@ -69,10 +72,13 @@ const PARTIAL_REPLY_MS = 5;
 /** Runs a batch's items one after the other; each succeeds or fails on its own. */
 async function runBatch(request: Extract<CloneRequest, { op: "runBatch" }>): Promise<void> {
   let done: ItemResult<SerializedError>[] = [];
+  // While observed, each item's [start, end] (epoch ms), shipped with its result.
+  let spans: ItemSpan[] | undefined = request.observe === true ? [] : undefined;
   let since = performance.now();
   const flush = (partial: boolean) => {
-    replyBatch(request, done, partial);
+    replyBatch(request, done, partial, spans);
     done = [];
+    if (spans !== undefined) spans = [];
     since = performance.now();
   };
   // Fires while an item waits (timers, I/O); items that hold the thread are caught between items below.
@@ -83,11 +89,13 @@ async function runBatch(request: Extract<CloneRequest, { op: "runBatch" }>): Pro
   try {
     for (const inputs of request.items) {
       if (done.length > 0 && performance.now() - since >= PARTIAL_REPLY_MS) flush(true);
+      const start = spans === undefined ? 0 : performance.timeOrigin + performance.now();
       try {
         done.push({ outputs: await host!.run(inputs) });
       } catch (error) {
         done.push({ error: serializeError(error) });
       }
+      spans?.push([start, performance.timeOrigin + performance.now()]);
     }
   } finally {
     clearTimeout(timer);
@@ -95,10 +103,11 @@ async function runBatch(request: Extract<CloneRequest, { op: "runBatch" }>): Pro
   flush(false);
 }
 
-function replyBatch(request: CloneRequest, results: ItemResult<SerializedError>[], partial: boolean): void {
+function replyBatch(request: CloneRequest, results: ItemResult<SerializedError>[], partial: boolean, spans: ItemSpan[] | undefined): void {
   const values = results.flatMap((r) => ("outputs" in r ? [r.outputs] : []));
+  const observed = observedPart(spans);
   try {
-    port.send({ id: request.id, ok: true, results, ...(partial ? { partial } : {}) }, transfer ? transferablesOfAll(values) : []);
+    port.send({ id: request.id, ok: true, results, ...(partial ? { partial } : {}), ...observed }, transfer ? transferablesOfAll(values) : []);
   } catch (error) {
     // Some output cannot cross: fail just those items, naming the port, and send the rest.
     const checked = results.map((r): ItemResult<SerializedError> => {
@@ -107,8 +116,15 @@ function replyBatch(request: CloneRequest, results: ItemResult<SerializedError>[
       return bad === undefined ? r : { error: serializeError(uncloneableOutput(bad, (error as Error).message)) };
     });
     const kept = checked.flatMap((r) => ("outputs" in r ? [r.outputs] : []));
-    port.send({ id: request.id, ok: true, results: checked, ...(partial ? { partial } : {}) }, transfer ? transferablesOfAll(kept) : []);
+    port.send({ id: request.id, ok: true, results: checked, ...(partial ? { partial } : {}), ...observed }, transfer ? transferablesOfAll(kept) : []);
   }
+}
+
+/** What a reply carries while the parent observes: item spans, and the events recorded since the last reply. */
+function observedPart(spans?: ItemSpan[]): { spans?: ItemSpan[]; events?: NonNullable<ReturnType<EventRecorderInClone["take"]>> } {
+  if (!recorder.isRecording && spans === undefined) return {};
+  const events = recorder.take();
+  return { ...(spans !== undefined ? { spans } : {}), ...(events !== undefined ? { events } : {}) };
 }
 
 function uncloneableOutput(port: string, message: string): DataCloneError {
@@ -129,7 +145,7 @@ async function handle(request: CloneRequest): Promise<Record<string, unknown> | 
         );
       }
       transfer = request.transfer;
-      host = CloneHost.build(request.shape, cls, request.settings);
+      host = CloneHost.build(request.shape, cls, request.settings, request.lane);
       await host.deploy();
       return undefined;
     }
@@ -151,9 +167,9 @@ async function handle(request: CloneRequest): Promise<Record<string, unknown> | 
 }
 
 function reply(request: CloneRequest, value: Record<string, unknown> | undefined): void {
-  if (value === undefined) return port.send({ id: request.id, ok: true }, []);
+  if (value === undefined) return port.send({ id: request.id, ok: true, ...observedPart() }, []);
   try {
-    port.send({ id: request.id, ok: true, value }, transfer ? transferablesOf(value) : []);
+    port.send({ id: request.id, ok: true, value, ...observedPart() }, transfer ? transferablesOf(value) : []);
   } catch (error) {
     const failure = uncloneableOutput(uncloneableEntry(value) ?? "?", (error as Error).message);
     port.send({ id: request.id, ok: false, error: serializeError(failure) }, []);
@@ -161,6 +177,7 @@ function reply(request: CloneRequest, value: Record<string, unknown> | undefined
 }
 
 port.onRequest((request) => {
+  if (request.op === "run" || request.op === "runBatch") recorder.setRecording(request.observe === true);
   if (request.op === "runBatch") {
     // Only a reply that cannot be sent at all ends up here: fail what is left of the batch.
     runBatch(request).catch((error: unknown) => port.send({ id: request.id, ok: false, error: serializeError(error) }, []));

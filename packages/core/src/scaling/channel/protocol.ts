@@ -2,13 +2,23 @@ import type { CellLocation } from "../cell-registry.js";
 import type { ItemResult } from "../clone-method.js";
 import type { CloneSettings, ParameterValue } from "../clone-settings.js";
 import type { CloneShape } from "../clone-shape.js";
+import type { ItemSpan, ShippedEvents } from "../../observe/shipping.js";
 
 /** Requests from the parent to a clone running in a thread or process. */
 export type CloneRequest =
-  | { readonly id: number; readonly op: "deploy"; readonly cell: CellLocation; readonly shape: CloneShape; readonly settings: CloneSettings; readonly transfer: boolean }
-  | { readonly id: number; readonly op: "run"; readonly inputs: Record<string, unknown> }
+  | {
+      readonly id: number;
+      readonly op: "deploy";
+      readonly cell: CellLocation;
+      readonly shape: CloneShape;
+      readonly settings: CloneSettings;
+      readonly transfer: boolean;
+      readonly lane?: string;
+    }
+  /** `observe`: the parent listens to the engine's events; record them and ship them with replies. */
+  | { readonly id: number; readonly op: "run"; readonly inputs: Record<string, unknown>; readonly observe?: boolean }
   /** Several items, run one after the other; answered by one reply with `results`. */
-  | { readonly id: number; readonly op: "runBatch"; readonly items: Record<string, unknown>[] }
+  | { readonly id: number; readonly op: "runBatch"; readonly items: Record<string, unknown>[]; readonly observe?: boolean }
   | { readonly id: number; readonly op: "parameters"; readonly parameters: readonly ParameterValue[] }
   | { readonly id: number; readonly op: "reset" }
   | { readonly id: number; readonly op: "undeploy" };
@@ -33,6 +43,10 @@ export type CloneReply =
       readonly results?: ItemResult<SerializedError>[];
       /** More results of this "runBatch" request follow (the batch runs long; these are done). */
       readonly partial?: boolean;
+      /** While observed: each of `results`' `[start, end]`, epoch milliseconds. */
+      readonly spans?: ItemSpan[];
+      /** While observed: the clone's events since its last reply. */
+      readonly events?: ShippedEvents;
     }
   | { readonly id: number; readonly ok: false; readonly error: SerializedError };
 

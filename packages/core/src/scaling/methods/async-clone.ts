@@ -12,7 +12,7 @@ class AsyncClone implements CloneHandle {
   private readonly host: CloneHost;
 
   constructor(recipe: CloneRecipe) {
-    this.host = CloneHost.build(recipe.shape, recipe.innerClass, recipe.settings);
+    this.host = CloneHost.build(recipe.shape, recipe.innerClass, recipe.settings, recipe.lane);
   }
 
   deploy(): Promise<void> {
