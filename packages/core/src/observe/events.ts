@@ -63,3 +63,16 @@ export interface QueueFillEvent {
   /** How many tickets may be out now (the capacity, plus the growth SPEC 3.11 allows). */
   readonly capacity: number;
 }
+
+/** What a `Recorder` holds: the events of a time span, oldest first, times as in the events. */
+export interface RecordedEvents {
+  readonly cellRuns: readonly CellRunEvent[];
+  readonly cloneItems: readonly CloneItemEvent[];
+  readonly queueFills: readonly QueueFillEvent[];
+  /** When recording began (or the oldest event kept, once the ring dropped older ones). */
+  readonly from: number;
+  /** When recording stopped, or now while it goes on. */
+  readonly to: number;
+  /** Events the ring let go to stay within its capacity (the oldest ones). */
+  readonly dropped: number;
+}
