@@ -27,6 +27,7 @@ const guidePages = [
   "scalable-cells.md",
   "threads-and-processes.md",
   "interop.md",
+  "monitor.md",
 ];
 
 interface Block {

@@ -363,3 +363,99 @@ describe("the packed @cellflow/bullmq", () => {
     expect(readFileSync(join(repoRoot, "packages/bullmq/src/cli.ts"), "utf8").startsWith("#!/usr/bin/env node")).toBe(true);
   });
 });
+
+describe("the packed @cellflow/monitor", () => {
+  /** The packed @cellflow/monitor (packed on first use). */
+  let monitorTarball: string | undefined;
+
+  /** A project with core installed by npm and monitor unpacked next to it; prom-client linked from the workspace if `withPromClient`. */
+  function packMonitor(): string {
+    if (monitorTarball === undefined) {
+      const destination = join(work, "monitor-pack");
+      mkdirSync(destination);
+      pnpm(["pack", "--pack-destination", destination], join(repoRoot, "packages/monitor"));
+      monitorTarball = join(destination, readdirSync(destination).find((f) => f.endsWith(".tgz"))!);
+    }
+    return monitorTarball;
+  }
+
+  function monitorProject(name: string, files: Record<string, string>, withPromClient: boolean): string {
+    const dir = project(name, files);
+    const target = join(dir, "node_modules/@cellflow/monitor");
+    mkdirSync(target, { recursive: true });
+    execFileSync("tar", ["xzf", packMonitor(), "-C", target, "--strip-components=1"]);
+    if (withPromClient) symlinkSync(realpathSync(join(repoRoot, "node_modules/prom-client")), join(dir, "node_modules/prom-client"));
+    return dir;
+  }
+
+  const monitorReadme = readFileSync(join(repoRoot, "packages/monitor/README.md"), "utf8");
+  const readmeMain = /```js main\.js\n([\s\S]*?)```/.exec(monitorReadme)![1]!;
+
+  /** Starts `node main.js <args>` in `dir`; resolves with the URL it prints and a promise of its end. */
+  function startServing(dir: string, args: string[]): Promise<{ url: string; ended: Promise<Run> }> {
+    const env = { ...process.env };
+    delete env.NODE_PATH;
+    delete env.NODE_OPTIONS;
+    const child = spawn(process.execPath, ["main.js", ...args], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    const ended = new Promise<Run>((resolve) => child.once("exit", (code) => resolve({ code, stdout, stderr })));
+    return new Promise((resolve, reject) => {
+      child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout!.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const url = /dashboard: (http:\S+)/.exec(stdout)?.[1];
+        if (url !== undefined) resolve({ url, ended });
+      });
+      void ended.then((run) => reject(new Error(`main.js ended before printing its URL: ${JSON.stringify(run)}`)));
+    });
+  }
+
+  it("ships its build, types, the page, README and LICENSE, and no sources or tests", () => {
+    const entries = execFileSync("tar", ["tzf", packMonitor()], { encoding: "utf8" }).trim().split("\n");
+    for (const file of ["package/package.json", "package/README.md", "package/LICENSE", "package/dist/index.js", "package/dist/index.d.ts", "package/page/index.html"]) {
+      expect(entries).toContain(file);
+    }
+    expect(entries.filter((e) => /test|\/src\/|\.ts$/.test(e) && !e.endsWith(".d.ts"))).toEqual([]);
+    const manifest = JSON.parse(execFileSync("tar", ["xzOf", monitorTarball!, "package/package.json"], { encoding: "utf8" }));
+    expect(manifest.exports["."]).toEqual({ types: "./dist/index.d.ts", default: "./dist/index.js" });
+    expect(manifest.peerDependencies["@cellflow/core"]).toBe("^0.1.0");
+    expect(manifest.peerDependenciesMeta["prom-client"].optional).toBe(true);
+    expect(manifest.dependencies ?? {}).toEqual({});
+  }, 120_000); // packing builds first
+
+  it("runs the README's program with plain node: the page, a snapshot and /metrics are served, and it ends on its own", async () => {
+    const dir = monitorProject("monitor-js", { "main.js": readmeMain }, true);
+    const { url, ended } = await startServing(dir, ["1.5"]);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await fetch(url);
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(await page.text()).toContain("new EventSource(");
+    await new Promise((resolve) => setTimeout(resolve, 300)); // let it pull a while
+    const snapshot = (await (await fetch(new URL("snapshot", url))).json()) as { cells: { cell: string }[] };
+    expect(snapshot.cells.map((c) => c.cell)).toEqual(["main.numbers", "main.squares"]);
+    const metrics = await (await fetch(new URL("metrics", url))).text();
+    expect(metrics).toContain("# TYPE cellflow_cell_items_total counter");
+    expect(metrics).toMatch(/^cellflow_cell_items_total\{cell="main\.squares",clone="main\.squares#async-1"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^cellflow_queue_capacity\{cell="main\.squares"\} [1-9]\d*$/m);
+    expect(await ended).toMatchObject({ code: 0, stderr: "" });
+  }, 60_000);
+
+  it("without prom-client: the page still serves, /metrics answers 501 naming the fix, and metrics: true rejects with PromClientMissingError", async () => {
+    const program = [
+      'import { Pipeline } from "@cellflow/core";',
+      'import { serveMonitor } from "@cellflow/monitor";',
+      'const pipeline = new Pipeline(null, "empty");',
+      "const monitor = await serveMonitor(pipeline);",
+      "const page = await fetch(monitor.url);",
+      'const metrics = await fetch(new URL("metrics", monitor.url));',
+      "console.log(page.status, metrics.status, (await metrics.text()).trim());",
+      "await monitor.close();",
+      "await serveMonitor(pipeline, { metrics: true }).catch((error) => console.log(error.name));",
+    ].join("\n");
+    const dir = monitorProject("monitor-no-prom", { "main.js": program }, false);
+    const run = await node(["main.js"], dir);
+    expect(run).toMatchObject({ code: 0, stderr: "" });
+    expect(run.stdout).toMatch(/^200 501 .*prom-client.*npm install prom-client\nPromClientMissingError\n$/);
+  });
+});

@@ -1,23 +1,31 @@
 /**
  * What the page draws, computed in the server from the event window: one small JSON
- * object per push, its size bounded by the cells, the lanes and `maxBoxes`.
+ * object per push, its size bounded by the cells, the lanes and `maxBoxes`. The figures
+ * per stage and the bottleneck come from the engine's report (`report.ts`); the lanes
+ * are the window's events, placed in time.
  *
  * @module
  */
-import { ScalableCell, type Cell } from "@cellflow/core";
-import { findBottleneck, type WindowEvents } from "./bottleneck.js";
+import { ScalableCell, type Cell, type RecordedEvents } from "@cellflow/core";
+import { reportOf } from "./report.js";
 
-/** One cell's figures over the window. */
+/** One stage's figures over the window: a cell outside scalable cells, or a scalable cell (its clones together). */
 export interface CellFigures {
   readonly cell: string;
-  /** "scalable" for a scalable cell (its figures are its items, from all clones); else "cell". */
   readonly kind: "cell" | "scalable";
+  /** Items per second it delivered. */
   readonly itemsPerSecond: number;
-  /** Mean busy milliseconds per run or item (input waits not counted). */
+  /** Items per second it could sustain if it never waited for its inputs (summed over clones). */
+  readonly trueRate: number;
+  /** Busy share of the window (per clone, averaged, for a scalable cell), 0 to 1. */
+  readonly utilisation: number;
+  /** Mean busy milliseconds per item (input waits not counted). */
   readonly meanMs: number;
   readonly errors: number;
-  /** Clones of a scalable cell now. */
+  /** Scalable cells: clones now. */
   readonly clones?: number;
+  /** The clone count the report suggests, when it has one. */
+  readonly suggested?: number;
 }
 
 /** A scalable cell's output queue, as its latest fill event said. */
@@ -50,86 +58,75 @@ export interface Snapshot {
   readonly cells: readonly CellFigures[];
   readonly queues: readonly QueueFigures[];
   readonly lanes: readonly LaneFigures[];
+  /** The stage with the lowest sustainable rate, or null while nothing ran. */
   readonly bottleneck: string | null;
   /** Events the window dropped since the start, because more came than it keeps. */
   readonly dropped: number;
 }
 
-/** The cells of `root` the dashboard lists, in topology order: single cells and scalable cells. */
-export function listCells(root: Cell): { path: string; scalable: ScalableCell | null }[] {
+/**
+ * The stages of `root`, in topology order: its single cells and scalable cells (not the
+ * cells inside a scalable cell: they run in its clones and count with it).
+ */
+export function listStages(root: Cell): { path: string; scalable: ScalableCell | null }[] {
   const found: { path: string; scalable: ScalableCell | null }[] = [];
   const visit = (cell: Cell) => {
     if (cell instanceof ScalableCell) found.push({ path: cell.path, scalable: cell });
-    if ("children" in cell) {
-      for (const child of cell.children as Cell[]) visit(child);
-    } else if (cell !== root) found.push({ path: cell.path, scalable: null });
+    else if ("children" in cell) for (const child of cell.children as Cell[]) visit(child);
+    else found.push({ path: cell.path, scalable: null });
   };
-  visit(root);
+  if (root instanceof ScalableCell || !("children" in root)) visit(root);
+  else for (const child of root.children as Cell[]) visit(child);
   return found;
 }
 
-const round = (ms: number) => Math.round(ms * 10) / 10;
+const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-export function buildSnapshot(
-  root: Cell,
-  events: WindowEvents,
-  latestFill: ReadonlyMap<string, { outstanding: number; filled: number; capacity: number }>,
-  maxBoxes: number,
-): Snapshot {
+export function buildSnapshot(root: Cell, events: RecordedEvents, latestFill: ReadonlyMap<string, QueueFigures>, maxBoxes: number): Snapshot {
   const now = events.to;
-  const seconds = Math.max(events.to - events.from, 1) / 1000;
-  const stats = new Map<string, { items: number; busyMs: number; errors: number }>();
-  const count = (cell: string, busyMs: number, failed: boolean) => {
-    const s = stats.get(cell) ?? { items: 0, busyMs: 0, errors: 0 };
-    if (failed) s.errors++;
-    else {
-      s.items++;
-      s.busyMs += busyMs;
-    }
-    stats.set(cell, s);
-  };
+  const report = reportOf(events, root.path);
+  const profiles = new Map(report.cells.map((c) => [c.cell, c]));
+  const suggested = new Map(report.suggestions.map((s) => [s.cell, s.suggested]));
+  const stages = listStages(root);
+  const listed = new Set(stages.map((s) => s.path));
+  const cells: CellFigures[] = [...stages, ...report.cells.filter((c) => !listed.has(c.cell)).map((c) => ({ path: c.cell, scalable: null }))].map(
+    ({ path, scalable }) => {
+      const p = profiles.get(path);
+      const advice = suggested.get(path);
+      return {
+        cell: path,
+        kind: scalable !== null || p?.scalable === true ? "scalable" : "cell",
+        itemsPerSecond: round(p?.itemsPerSecond ?? 0),
+        trueRate: round(Number.isFinite(p?.trueRate) ? p!.trueRate : 0),
+        utilisation: round(p?.utilisation ?? 0, 3),
+        meanMs: p === undefined || p.items === 0 ? 0 : round(p.busyMs / p.items),
+        errors: p?.errors ?? 0,
+        ...(scalable === null ? {} : { clones: scalable.cloneCount }),
+        ...(advice === undefined ? {} : { suggested: advice }),
+      };
+    },
+  );
+
   const lanes = new Map<string, Box[]>();
   const draw = (lane: string, box: Box) => {
     const boxes = lanes.get(lane) ?? [];
     boxes.push(box);
     lanes.set(lane, boxes);
   };
-  for (const e of events.cellRuns) {
-    count(e.cell, e.end - e.start - e.waited, e.failed);
-    draw(e.lane, [e.cell, round(e.start - now), round(e.end - now), round(e.waited), 0, e.failed ? 1 : 0]);
-  }
-  for (const e of events.cloneItems) {
-    count(e.cell, e.end - e.start, e.failed);
-    draw(e.lane, [e.cell, round(e.start - now), round(e.end - now), 0, 1, e.failed ? 1 : 0]);
-  }
-
-  const listed = listCells(root);
-  const known = new Set(listed.map((c) => c.path));
-  const cells: CellFigures[] = [...listed, ...[...stats.keys()].filter((c) => !known.has(c)).map((path) => ({ path, scalable: null }))].map(
-    ({ path, scalable }) => {
-      const s = stats.get(path) ?? { items: 0, busyMs: 0, errors: 0 };
-      return {
-        cell: path,
-        kind: scalable === null ? "cell" : "scalable",
-        itemsPerSecond: Math.round((s.items / seconds) * 10) / 10,
-        meanMs: s.items === 0 ? 0 : round(s.busyMs / s.items),
-        errors: s.errors,
-        ...(scalable === null ? {} : { clones: scalable.cloneCount }),
-      };
-    },
-  );
-  const queues = [...latestFill].map(([cell, f]) => ({ cell, outstanding: f.outstanding, filled: f.filled, capacity: f.capacity }));
+  for (const e of events.cellRuns) draw(e.lane, [e.cell, round(e.start - now), round(e.end - now), round(e.waited), 0, e.failed ? 1 : 0]);
+  for (const e of events.cloneItems) draw(e.lane, [e.cell, round(e.start - now), round(e.end - now), 0, 1, e.failed ? 1 : 0]);
   const laneFigures = [...lanes]
     .sort(([a], [b]) => (a === "main" ? -1 : b === "main" ? 1 : a.localeCompare(b, "en", { numeric: true })))
     .map(([lane, boxes]) => ({ lane, boxes: boxes.length > maxBoxes ? boxes.slice(-maxBoxes) : boxes }));
+
   return {
     pipeline: root.path,
     time: Date.now(),
     windowMs: Math.round(events.to - events.from),
     cells,
-    queues,
+    queues: [...latestFill.values()].map((f) => ({ cell: f.cell, outstanding: f.outstanding, filled: f.filled, capacity: f.capacity })),
     lanes: laneFigures,
-    bottleneck: findBottleneck(events),
+    bottleneck: report.bottleneck,
     dropped: events.dropped,
   };
 }

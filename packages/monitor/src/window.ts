@@ -8,8 +8,7 @@
  */
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { performance } from "node:perf_hooks";
-import { CHANNELS, type CellRunEvent, type CloneItemEvent, type QueueFillEvent } from "@cellflow/core";
-import type { WindowEvents } from "./bottleneck.js";
+import { CHANNELS, type CellRunEvent, type CloneItemEvent, type QueueFillEvent, type RecordedEvents } from "@cellflow/core";
 
 /** A bounded list, oldest first. */
 class Recent<T> {
@@ -104,7 +103,7 @@ export class EventWindow {
   }
 
   /** The events of the window ending now, in the shape of the engine's recorder. */
-  events(now = performance.now()): WindowEvents {
+  events(now = performance.now()): RecordedEvents {
     const from = Math.max(this.startedAt, now - this.options.spanMs);
     return {
       cellRuns: this.cellRuns.since(from),

@@ -59,7 +59,7 @@ describe("the dashboard page in headless Chromium", () => {
 
     await page.waitForSelector('#status[data-state="live"]');
     // Every cell of the pipeline listed, each with a rate above zero.
-    const cells = [`${name}.numbers`, `${name}.scalable`, `${name}.scalable.work`, `${name}.sink`];
+    const cells = [`${name}.numbers`, `${name}.scalable`, `${name}.sink`];
     await page.waitForFunction(
       (paths) => paths.every((p) => Number(document.querySelector(`#cells tr[data-cell="${p}"]`)?.getAttribute("data-rate")) > 0),
       cells,

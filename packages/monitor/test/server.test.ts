@@ -76,7 +76,7 @@ describe("serveMonitor", () => {
       const times = received.map((s) => s.time);
       for (let i = 1; i < times.length; i++) expect(times[i]!).toBeGreaterThan(times[i - 1]!);
       const last = received.at(-1)!;
-      expect(last.cells.map((c) => c.cell)).toEqual(["stream.numbers", "stream.scalable", "stream.scalable.work", "stream.sink"]);
+      expect(last.cells.map((c) => c.cell)).toEqual(["stream.numbers", "stream.scalable", "stream.sink"]);
       expect(last.cells.find((c) => c.cell === "stream.scalable")).toMatchObject({ kind: "scalable", clones: 2 });
       expect(last.windowMs).toBeGreaterThan(0);
       expect(last.windowMs).toBeLessThanOrEqual(5000);
