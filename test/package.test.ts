@@ -441,6 +441,36 @@ describe("the packed @cellflow/monitor", () => {
     expect(await ended).toMatchObject({ code: 0, stderr: "" });
   }, 60_000);
 
+  it("type-checks a TypeScript consumer against the shipped declarations without prom-client installed (tsc, strict, skipLibCheck off)", async () => {
+    const program = [
+      'import { Pipeline } from "@cellflow/core";',
+      'import { serveMonitor, registerMetrics, type Monitor, type MetricsRegistry, type Snapshot } from "@cellflow/monitor";',
+      'const pipeline = new Pipeline(null, "typed");',
+      'const monitor: Monitor = await serveMonitor(pipeline, { port: 0, token: "t", intervalMs: 500, metrics: false });',
+      "const url: string = monitor.url;",
+      "await monitor.close();",
+      "declare const registry: MetricsRegistry;",
+      "registerMetrics(registry, { maxLanes: 8 }).close();",
+      "const snapshot = null as unknown as Snapshot;",
+      "const rate: number | undefined = snapshot.cells[0]?.itemsPerSecond;",
+      "// @ts-expect-error the port is a number",
+      'await serveMonitor(pipeline, { port: "80" });',
+      "console.log(url, rate);",
+    ].join("\n");
+    const tsconfig = {
+      compilerOptions: { target: "ES2022", module: "NodeNext", strict: true, noEmit: true, skipLibCheck: false, types: ["node"] },
+      include: ["*.ts"],
+    };
+    const dir = monitorProject("monitor-ts-check", { "main.ts": program, "tsconfig.json": JSON.stringify(tsconfig) }, false);
+    for (const link of ["typescript", "@types/node"]) {
+      mkdirSync(join(dir, "node_modules", link, ".."), { recursive: true });
+      symlinkSync(realpathSync(join(repoRoot, "node_modules", link)), join(dir, "node_modules", link));
+    }
+    const run = await node([join(dir, "node_modules/typescript/bin/tsc"), "-p", "."], dir);
+    expect(run.stdout + run.stderr).toBe("");
+    expect(run.code).toBe(0);
+  }, 60_000);
+
   it("without prom-client: the page still serves, /metrics answers 501 naming the fix, and metrics: true rejects with PromClientMissingError", async () => {
     const program = [
       'import { Pipeline } from "@cellflow/core";',

@@ -8,7 +8,7 @@ export { serveMonitor, type Monitor, type MonitorOptions } from "./server.js";
 export type { Snapshot, CellFigures, QueueFigures, LaneFigures, Box } from "./snapshot.js";
 
 // ---- Metrics (prom-client, an optional peer dependency) ---------------------------------
-export { registerMetrics, metricsHandler, type CellflowMetrics, type MetricsHandler, type MetricsOptions } from "./metrics.js";
+export { registerMetrics, metricsHandler, type CellflowMetrics, type MetricsHandler, type MetricsOptions, type MetricsRegistry } from "./metrics.js";
 
 // ---- Errors -----------------------------------------------------------------------------
 export { PromClientMissingError } from "./errors.js";

@@ -20,7 +20,7 @@ import { PromClientMissingError } from "./errors.js";
 
 type PromClient = typeof import("prom-client");
 
-/** prom-client, or a {@link PromClientMissingError} that names the fix. */
+/** @internal prom-client, or a {@link PromClientMissingError} that names the fix. */
 export function loadPromClient(): PromClient {
   try {
     return createRequire(import.meta.url)("prom-client") as PromClient;
@@ -28,6 +28,17 @@ export function loadPromClient(): PromClient {
     if ((error as { code?: string }).code === "MODULE_NOT_FOUND") throw new PromClientMissingError(error);
     throw error;
   }
+}
+
+/**
+ * What cellflow uses of a prom-client `Registry`: any prom-client registry is one. (Declared
+ * here so that the package's types do not need prom-client installed.)
+ */
+export interface MetricsRegistry {
+  metrics(): Promise<string>;
+  readonly contentType: string;
+  getSingleMetric(name: string): unknown;
+  removeSingleMetric(name: string): void;
 }
 
 export interface MetricsOptions {
@@ -104,9 +115,9 @@ class LaneLabels {
  *
  * @throws {@link PromClientMissingError} if prom-client is not installed.
  */
-export function registerMetrics(registry: Registry, options: MetricsOptions = {}): CellflowMetrics {
+export function registerMetrics(registry: MetricsRegistry, options: MetricsOptions = {}): CellflowMetrics {
   const prom = loadPromClient();
-  const registers = [registry];
+  const registers = [registry as Registry];
   const duration: Histogram<"cell" | "clone"> = new prom.Histogram({
     name: "cellflow_cell_duration_seconds",
     help: "Busy seconds per cell run (input waits not counted) or per item a scalable cell's clone ran",
@@ -184,7 +195,7 @@ export function registerMetrics(registry: Registry, options: MetricsOptions = {}
 export interface MetricsHandler extends CellflowMetrics {
   (request: IncomingMessage, response: ServerResponse): void;
   /** The registry the handler serves (its own, unless you passed one). */
-  readonly registry: Registry;
+  readonly registry: MetricsRegistry;
 }
 
 /**
@@ -199,8 +210,8 @@ export interface MetricsHandler extends CellflowMetrics {
  *
  * @throws {@link PromClientMissingError} if prom-client is not installed.
  */
-export function metricsHandler(options: MetricsOptions & { readonly registry?: Registry } = {}): MetricsHandler {
-  const registry = options.registry ?? new (loadPromClient().Registry)();
+export function metricsHandler(options: MetricsOptions & { readonly registry?: MetricsRegistry } = {}): MetricsHandler {
+  const registry: MetricsRegistry = options.registry ?? new (loadPromClient().Registry)();
   const metrics = registerMetrics(registry, options);
   const handler = (_request: IncomingMessage, response: ServerResponse) => {
     registry.metrics().then(

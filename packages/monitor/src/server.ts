@@ -112,7 +112,11 @@ export async function serveMonitor(pipeline: Cell, options: MonitorOptions = {})
         response.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" }).end(snapshot());
         return;
       case "/events":
-        response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
+        response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store" });
+        if (request.method === "HEAD") {
+          response.end();
+          return;
+        }
         response.write(`retry: 1000\nevent: snapshot\ndata: ${snapshot()}\n\n`);
         streams.add(response);
         timer ??= setInterval(push, intervalMs);
@@ -156,12 +160,18 @@ export async function serveMonitor(pipeline: Cell, options: MonitorOptions = {})
     (closing ??= new Promise<void>((resolve) => {
       if (timer !== undefined) clearInterval(timer);
       timer = undefined;
-      for (const stream of streams) stream.end();
-      streams.clear();
       window.stop();
       if (typeof metrics === "function") metrics.close();
-      server.close(() => resolve());
-      server.closeAllConnections();
+      // Event streams end cleanly (their sockets close once the last bytes are out), idle
+      // keep-alive sockets close now; whatever is still busy after a second is cut.
+      const cut = setTimeout(() => server.closeAllConnections(), 1000).unref();
+      server.close(() => {
+        clearTimeout(cut);
+        resolve();
+      });
+      for (const stream of streams) stream.end(() => stream.socket?.destroy());
+      streams.clear();
+      server.closeIdleConnections();
     }));
   return { url: `http://${host}:${address.port}/`, close, [Symbol.asyncDispose]: close };
 }

@@ -30,11 +30,17 @@ class Recent<T> {
     this.compact();
   }
 
-  /** Forgets the items that ended before `time`; returns the rest, oldest first. */
+  /**
+   * Forgets the oldest items while they ended before `time`, and returns those that did
+   * not, oldest first. (Events from thread and process clones come in batches, a little
+   * out of order, so a late old one may sit behind a newer one until it is filtered.)
+   */
   since(time: number): T[] {
     while (this.head < this.items.length && this.timeOf(this.items[this.head]!) < time) this.head++;
     this.compact();
-    return this.items.slice(this.head);
+    const kept: T[] = [];
+    for (let i = this.head; i < this.items.length; i++) if (this.timeOf(this.items[i]!) >= time) kept.push(this.items[i]!);
+    return kept;
   }
 
   private compact(): void {
