@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Cell } from "@cellflow/core";
+import { InvalidArgumentError, type Cell } from "@cellflow/core";
 import { loadPromClient, metricsHandler, type MetricsHandler } from "./metrics.js";
 import { buildSnapshot } from "./snapshot.js";
 import { EventWindow } from "./window.js";
@@ -181,13 +181,13 @@ function notFound(response: ServerResponse): void {
 }
 
 function positive(value: number, name: string): number {
-  if (!(Number.isFinite(value) && value > 0)) throw new RangeError(`serveMonitor: ${name} must be a positive number, got ${String(value)}.`);
+  if (!(Number.isFinite(value) && value > 0)) throw new InvalidArgumentError(`serveMonitor: ${name} must be a positive number, got ${String(value)}.`);
   return value;
 }
 
 /** Compares the request's token with `token` in constant time (digests of equal length). */
 function tokenCheck(token: string): (request: IncomingMessage, url: URL) => boolean {
-  if (token === "") throw new RangeError("serveMonitor: token must not be empty.");
+  if (token === "") throw new InvalidArgumentError("serveMonitor: token must not be empty.");
   const digest = (text: string) => createHash("sha256").update(text).digest();
   const expected = digest(token);
   return (request, url) => {

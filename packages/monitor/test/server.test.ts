@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { CHANNELS, ScalableCell, type CloneItemEvent } from "@cellflow/core";
+import { CHANNELS, InvalidArgumentError, ScalableCell, type CloneItemEvent } from "@cellflow/core";
 import { metricsHandler, registerMetrics, serveMonitor, type Snapshot } from "@cellflow/monitor";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
@@ -163,9 +163,27 @@ describe("serveMonitor", () => {
     }
   });
 
-  it("rejects bad options at once", async () => {
+  it("keeps memory bounded: at most maxEvents events of each kind (the oldest dropped, and counted), at most maxBoxes boxes per lane", async () => {
+    const pipeline = new MonitoredPipeline(null, "bounded");
+    pipeline.scalable.work.workMs.setValue(0);
+    pipeline.scalable.scaleUp(2, "async");
+    await using monitor = await serveMonitor(pipeline, { maxEvents: 40, maxBoxes: 10, metrics: false });
+    await pipeline.deploy();
+    for (let i = 0; i < 60; i++) await pipeline.pull();
+    await ScalableCell.whenAllIdle(pipeline);
+    const snapshot = (await (await fetch(new URL("snapshot", monitor.url))).json()) as Snapshot;
+    await pipeline.undeploy();
+    // 60 pulls: at least 120 cell runs on the main lane (numbers and sink) and 60 clone items, more than 40 each.
+    expect(snapshot.dropped).toBeGreaterThanOrEqual(120 - 40 + 60 - 40);
+    expect(snapshot.lanes.length).toBeGreaterThan(0);
+    for (const lane of snapshot.lanes) expect(lane.boxes.length).toBeLessThanOrEqual(10);
+    expect(snapshot.cells.find((c) => c.cell === "bounded.sink")!.itemsPerSecond).toBeGreaterThan(0);
+  });
+
+  it("rejects bad options at once with InvalidArgumentError", async () => {
     const pipeline = new MonitoredPipeline(null, "bad-options");
-    await expect(serveMonitor(pipeline, { intervalMs: 0 })).rejects.toThrow(/intervalMs must be a positive number/);
+    await expect(serveMonitor(pipeline, { intervalMs: 0 })).rejects.toThrow(InvalidArgumentError);
+    await expect(serveMonitor(pipeline, { windowMs: Number.NaN })).rejects.toThrow(/windowMs must be a positive number/);
     await expect(serveMonitor(pipeline, { token: "" })).rejects.toThrow(/token must not be empty/);
   });
 
