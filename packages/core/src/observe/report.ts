@@ -97,15 +97,15 @@ export function analyze(events: RecordedEvents, options: AnalyzeOptions = {}): P
   const ms = Math.max(events.to - events.from, 1e-9);
   const within = (cell: string) => options.under === undefined || cell === options.under || cell.startsWith(`${options.under}.`);
   const cells: CellProfile[] = [];
-  const order = new Map<string, number>(); // first appearance, so cells list in pipeline order
+  const order = new Map<string, number>(); // first end: upstream stages finish first, so they list first
 
   for (const [cell, runs] of groupBy(events.cellRuns.filter((r) => r.lane === "main" && within(r.cell)), (r) => r.cell)) {
-    order.set(cell, earliest(runs, (r) => r.start));
+    order.set(cell, earliest(runs, (r) => r.end));
     cells.push(unscaledProfile(cell, runs, ms));
   }
   const fills = groupBy(events.queueFills, (q) => q.cell);
   for (const [cell, items] of groupBy(events.cloneItems.filter((i) => within(i.cell)), (i) => i.cell)) {
-    order.set(cell, earliest(items, (i) => i.start));
+    order.set(cell, earliest(items, (i) => i.end));
     cells.push(scalableProfile(cell, items, fills.get(cell), ms));
   }
   cells.sort((a, b) => order.get(a.cell)! - order.get(b.cell)! || a.cell.localeCompare(b.cell));
