@@ -89,7 +89,8 @@ export async function serveMonitor(pipeline: Cell, options: MonitorOptions = {})
   let timer: NodeJS.Timeout | undefined;
   const push = () => {
     const data = `event: snapshot\ndata: ${snapshot()}\n\n`;
-    for (const stream of streams) stream.write(data);
+    // A page that does not keep up skips snapshots (each carries the whole state) instead of queueing them here.
+    for (const stream of streams) if (!stream.writableNeedDrain) stream.write(data);
   };
 
   const allowed = options.token === undefined ? () => true : tokenCheck(options.token);
@@ -120,7 +121,7 @@ export async function serveMonitor(pipeline: Cell, options: MonitorOptions = {})
         response.write(`retry: 1000\nevent: snapshot\ndata: ${snapshot()}\n\n`);
         streams.add(response);
         timer ??= setInterval(push, intervalMs);
-        request.once("close", () => {
+        response.once("close", () => {
           streams.delete(response);
           if (streams.size === 0 && timer !== undefined) {
             clearInterval(timer);
