@@ -469,7 +469,7 @@ describe("the packed @cellflow/monitor", () => {
     const run = await node([join(dir, "node_modules/typescript/bin/tsc"), "-p", "."], dir);
     expect(run.stdout + run.stderr).toBe("");
     expect(run.code).toBe(0);
-  }, 60_000);
+  }, 120_000); // packs first when run alone
 
   it("without prom-client: the page still serves, /metrics answers 501 naming the fix, and metrics: true rejects with PromClientMissingError", async () => {
     const program = [

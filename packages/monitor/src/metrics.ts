@@ -25,7 +25,10 @@ export function loadPromClient(): PromClient {
   try {
     return createRequire(import.meta.url)("prom-client") as PromClient;
   } catch (error) {
-    if ((error as { code?: string }).code === "MODULE_NOT_FOUND") throw new PromClientMissingError(error);
+    // prom-client itself missing (not one of its own dependencies, which names prom-client only in its require stack)
+    if ((error as { code?: string }).code === "MODULE_NOT_FOUND" && /^Cannot find module 'prom-client'/.test((error as Error).message)) {
+      throw new PromClientMissingError(error);
+    }
     throw error;
   }
 }
