@@ -44,7 +44,15 @@ import "./scaling/methods/process-clone.js";
 
 // ---- Observing: events on node:diagnostics_channel -------------------------------------
 export { CHANNELS } from "./observe/channels.js";
-export type { CellRunEvent, CloneItemEvent, QueueFillEvent, Lane } from "./observe/events.js";
+export type { CellRunEvent, CloneItemEvent, QueueFillEvent, Lane, RecordedEvents } from "./observe/events.js";
+export {
+  toChromeTrace,
+  writeChromeTrace,
+  type ChromeTrace,
+  type ChromeTraceEvent,
+  type ChromeTraceOptions,
+} from "./observe/chrome-trace.js";
+export { toConcurrencySvg, type ConcurrencySvgOptions } from "./observe/concurrency-svg.js";
 
 // ---- Interop (no RxJS needed; a pipeline as an Observable: "@cellflow/core/rxjs") --------
 export { IterableSource, type IterableSourceInput } from "./interop/iterable-source.js";

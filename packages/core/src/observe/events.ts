@@ -63,3 +63,17 @@ export interface QueueFillEvent {
   /** How many tickets may be out now (the capacity, plus the growth SPEC 3.11 allows). */
   readonly capacity: number;
 }
+
+/**
+ * A recording: the events published between `from` and `to` (ms on the parent's
+ * `performance.now()` clock), each kind in the order it was published. `dropped` counts
+ * events a bounded recorder let go (0 when it kept everything).
+ */
+export interface RecordedEvents {
+  readonly cellRuns: readonly CellRunEvent[];
+  readonly cloneItems: readonly CloneItemEvent[];
+  readonly queueFills: readonly QueueFillEvent[];
+  readonly from: number;
+  readonly to: number;
+  readonly dropped: number;
+}
