@@ -1,9 +1,13 @@
 /** The scale-up examples run and print what the guide says they print. */
 import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { main as scaleup, theoreticalThroughput } from "../examples/scaleup/main.js";
+import { main as scaleup, theoreticalThroughput, traceFile } from "../examples/scaleup/main.js";
+import { checkTrace, laneNames } from "../packages/core/test/observe/trace-checker.js";
 import { main as skipConnection } from "../examples/scaling/skip-connection.js";
 import { main as runtimeScaling } from "../examples/scaling/runtime-scaling.js";
 import { main as cpuThreads } from "../examples/scaling/cpu-threads.js";
@@ -43,6 +47,35 @@ describe("examples/scaleup", () => {
     expect(results[3]!.measured).toBeGreaterThan(results[1]!.measured);
     expect(lines.some((l) => l.includes("[4/4] multiplier scaled up 4x"))).toBe(true);
     expect(lines.some((l) => l.includes("measured/theoretical"))).toBe(true);
+  });
+
+  it("--trace writes each configuration's Chrome trace (clone count in the name), which passes the trace checker", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cellflow-scaleup-trace-"));
+    try {
+      const { stdout, stderr } = await cli("--unit", "5", "--items", "4", "--clones", "0,2", "--trace", join(dir, "trace.json"));
+      expect(stderr).toBe("");
+      // Progress goes on: the values, then where each trace went.
+      expect(stdout).toContain("[2/2] multiplier scaled up 2x");
+      expect(stdout).toMatch(new RegExp(`trace: ${join(dir, "trace-2.json")} \\(\\d+ cell runs, \\d+ clone items\\)`));
+      for (const [clones, lanes] of [
+        [0, ["main"]],
+        [2, ["main", "my_pipeline.scalable_multiplier#async-1", "my_pipeline.scalable_multiplier#async-2"]],
+      ] as const) {
+        const trace = JSON.parse(readFileSync(join(dir, `trace-${clones}.json`), "utf8"));
+        expect(checkTrace(trace)).toEqual([]);
+        expect(laneNames(trace)).toEqual(expect.arrayContaining([...lanes]));
+        const runs = trace.traceEvents.filter((e: { ph: string; name: string }) => e.ph === "X" && e.name === "my_pipeline.printer");
+        expect(runs).toHaveLength(4);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("names trace files after the clone count", () => {
+    expect(traceFile("trace.json", 2)).toBe("trace-2.json");
+    expect(traceFile("out/run.trace.json", 0)).toBe("out/run.trace-0.json");
+    expect(traceFile("out.d/trace", 4)).toBe("out.d/trace-4");
   });
 
   it("gives the seed's theoretical throughputs", () => {

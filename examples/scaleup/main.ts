@@ -4,10 +4,17 @@
  * cell, then with the multiplier scaled up to 1, 2 and 4 async clones, printing every
  * value with the time its iteration took, and measured vs theoretical throughput.
  *
- *   pnpm scaleup [--unit 100] [--items 6] [--clones 0,1,2,4]
+ *   pnpm scaleup [--unit 100] [--items 6] [--clones 0,1,2,4] [--trace trace.json]
+ *
+ * With `--trace <file>` it records each configuration and writes its Chrome trace (open
+ * it in https://ui.perfetto.dev) to the file name with the clone count added before the
+ * extension: `--trace trace.json` writes trace-0.json, trace-1.json, trace-2.json and
+ * trace-4.json.
  */
 import { parseArgs } from "node:util";
+import { writeChromeTrace, type RecordedEvents } from "@cellflow/core";
 import { DEFAULT_UNIT_MS, PlainPipeline, ScaledPipeline } from "./cells.js";
+import { recordEvents } from "./record.js";
 
 /** Items per time unit the seed's analysis predicts for each clone count. */
 export function theoreticalThroughput(clones: number): number {
@@ -23,6 +30,8 @@ export interface RunResult {
   /** Items per unit after the first item (steady state). */
   readonly measured: number;
   readonly theoretical: number;
+  /** What the run published on the diagnostics channels, when it was recorded. */
+  readonly events?: RecordedEvents;
 }
 
 export interface ScaleupOptions {
@@ -31,10 +40,23 @@ export interface ScaleupOptions {
   clones?: readonly number[];
   /** Where lines go; defaults to the console. */
   log?: (line: string) => void;
+  /** Write each configuration's Chrome trace to this file name with the clone count added: trace.json → trace-2.json. */
+  trace?: string;
 }
 
-/** Runs one configuration: `clones === 0` is the pipeline without a scalable cell. */
-export async function runOnce(clones: number, unitMs: number, items: number, log: (line: string) => void): Promise<RunResult> {
+/** The trace file of one configuration: `trace.json` → `trace-2.json` (`trace` → `trace-2`). */
+export function traceFile(trace: string, clones: number): string {
+  const dot = trace.lastIndexOf(".");
+  return dot > trace.lastIndexOf("/") && dot > 0 ? `${trace.slice(0, dot)}-${clones}${trace.slice(dot)}` : `${trace}-${clones}`;
+}
+
+/**
+ * Runs one configuration: `clones === 0` is the pipeline without a scalable cell. With
+ * `record`, the result carries the events of the run (recorded from before deploy, so
+ * the clones' first items are in, until the last pull).
+ */
+export async function runOnce(clones: number, unitMs: number, items: number, log: (line: string) => void, record = false): Promise<RunResult> {
+  const recording = record ? recordEvents() : undefined;
   await using pipeline = clones === 0 ? new PlainPipeline(null, "my_pipeline") : new ScaledPipeline(null, "my_pipeline");
   pipeline.setUnit(unitMs);
   if (pipeline instanceof ScaledPipeline) pipeline.scalableMultiplier.scaleUp(clones);
@@ -54,9 +76,10 @@ export async function runOnce(clones: number, unitMs: number, items: number, log
     log(`   ${String(values[i]).padEnd(5)} (${iterationUnits[i]!.toFixed(1)} units)`);
     previous = now;
   }
+  const events = recording?.stop();
   const steadyUnits = (previous - firstDone) / unitMs;
   const measured = items > 1 ? (items - 1) / steadyUnits : 1 / iterationUnits[0]!;
-  return { clones, values, iterationUnits, measured, theoretical: theoreticalThroughput(clones) };
+  return { clones, values, iterationUnits, measured, theoretical: theoreticalThroughput(clones), ...(events ? { events } : {}) };
 }
 
 export async function main(options: ScaleupOptions = {}): Promise<RunResult[]> {
@@ -70,7 +93,14 @@ export async function main(options: ScaleupOptions = {}): Promise<RunResult[]> {
   for (const [index, clones] of cloneCounts.entries()) {
     const label = clones === 0 ? "no scalable cell" : `multiplier scaled up ${clones}x (async clones)`;
     log(`\n[${index + 1}/${cloneCounts.length}] ${label}, ${items} items. Execution results:`);
-    results.push(await runOnce(clones, unitMs, items, log));
+    const result = await runOnce(clones, unitMs, items, log, options.trace !== undefined);
+    results.push(result);
+    if (result.events !== undefined) {
+      const file = traceFile(options.trace!, clones);
+      await writeChromeTrace(file, result.events, { processName: `scaleup, ${label}` });
+      log(`   trace: ${file} (${result.events.cellRuns.length} cell runs, ${result.events.cloneItems.length} clone items)`);
+      // Bottleneck report (SPEC 4.2, #11): the one place to print it from result.events, with main's Recorder report.
+    }
   }
 
   log(`\nThroughput (items per unit, steady state after the first item):`);
@@ -84,14 +114,18 @@ export async function main(options: ScaleupOptions = {}): Promise<RunResult[]> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const usage = "usage: scaleup [--unit <ms per unit, > 0>] [--items <n >= 1>] [--clones <list of counts >= 0, e.g. 0,1,2,4>]";
-  let values: { unit?: string; items?: string; clones?: string; help?: boolean };
+  const usage =
+    "usage: scaleup [--unit <ms per unit, > 0>] [--items <n >= 1>] [--clones <list of counts >= 0, e.g. 0,1,2,4>] [--trace <file>]\n" +
+    "  --trace <file>  write each configuration's Chrome trace (open in https://ui.perfetto.dev), the clone count\n" +
+    "                  added to the name: --trace trace.json writes trace-0.json, trace-1.json, trace-2.json, trace-4.json";
+  let values: { unit?: string; items?: string; clones?: string; trace?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       options: {
         unit: { type: "string", default: String(DEFAULT_UNIT_MS) },
         items: { type: "string", default: "6" },
         clones: { type: "string", default: "0,1,2,4" },
+        trace: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -110,5 +144,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(usage);
     process.exit(2);
   }
-  await main({ unitMs, items, clones });
+  await main({ unitMs, items, clones, ...(values.trace !== undefined ? { trace: values.trace } : {}) });
 }

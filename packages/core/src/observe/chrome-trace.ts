@@ -71,6 +71,12 @@ export interface ChromeTraceOptions {
   readonly consumers?: Readonly<Record<string, string>>;
   /** Draw flow arrows (default true). */
   readonly flows?: boolean;
+  /**
+   * How much a box may overlap the one before it in its lane and still follow it, its
+   * start moved to that one's end (default 1 ms): a run's end is read a moment after its
+   * output reached its consumer, which is bookkeeping, not concurrency (see `assignRows`).
+   */
+  readonly overlapToleranceMs?: number;
 }
 
 /** The one trace process: a trace "thread" per lane row, all in it. */
@@ -93,7 +99,8 @@ const micros = (ms: number, origin: number) => Math.round((ms - origin) * 1e6) /
  *
  * Boxes of one lane that would partly overlap (concurrent async work on one thread) go
  * to an overflow lane of the same name plus a number, `"main (2)"`, so every lane's
- * boxes nest properly. Counters (`C`): `queue <scalable cell>` with `outstanding`,
+ * boxes nest properly (an overlap up to `overlapToleranceMs` is not concurrency: the
+ * later box starts where the earlier ended). Counters (`C`): `queue <scalable cell>` with `outstanding`,
  * `filled` and `capacity`. Flows (`s` → `f`): from each clone item to the run of the
  * consumer that took it, linked by order (the k-th item taken is the k-th run of the
  * consumer; see `item-flows.ts`). Times: `ts` and `dur` in microseconds from the
@@ -109,6 +116,7 @@ export function toChromeTrace(events: RecordedEvents, options: ChromeTraceOption
     readonly lane: Lane;
     readonly start: number;
     readonly end: number;
+    readonly key: string;
     readonly event: ChromeTraceEvent;
   }
   const boxes: Box[] = [];
@@ -117,7 +125,7 @@ export function toChromeTrace(events: RecordedEvents, options: ChromeTraceOption
   const box = (lane: Lane, startMs: number, endMs: number, event: Omit<ChromeTraceEvent, "ts" | "dur" | "pid" | "tid" | "ph">): Box => {
     const ts = micros(startMs, origin);
     const dur = Math.max(0, Math.round((micros(endMs, origin) - ts) * 1e3) / 1e3);
-    const b: Box = { lane, start: ts, end: ts + dur, event: { ph: "X", ts, dur, pid: PID, tid: 0, ...event } };
+    const b: Box = { lane, start: ts, end: ts + dur, key: event.name, event: { ph: "X", ts, dur, pid: PID, tid: 0, ...event } };
     boxes.push(b);
     return b;
   };
@@ -132,14 +140,19 @@ export function toChromeTrace(events: RecordedEvents, options: ChromeTraceOption
   }
 
   // Rows: a tid per (lane, row), in display order.
-  const placements = assignRows(boxes, "nest");
+  const placements = assignRows(boxes, "nest", (options.overlapToleranceMs ?? 1) * 1e3);
   const rows = new Map<string, { lane: Lane; row: number }>();
   placements.forEach((p) => rows.set(rowName(p.lane, p.row), p));
   const lanesInOrder = [...rows.values()].sort((a, b) => compareLanes(a.lane, b.lane) || a.row - b.row);
   const tids = new Map<string, number>();
   lanesInOrder.forEach((p, i) => tids.set(rowName(p.lane, p.row), i + 1));
   const placed = new Map<Box, ChromeTraceEvent>();
-  boxes.forEach((b, i) => placed.set(b, { ...b.event, tid: tids.get(rowName(b.lane, placements[i]!.row))! }));
+  boxes.forEach((b, i) => {
+    const p = placements[i]!;
+    const ts = Math.round(p.start * 1e3) / 1e3;
+    const dur = Math.max(0, Math.round((b.end - ts) * 1e3) / 1e3);
+    placed.set(b, { ...b.event, ts, dur, tid: tids.get(rowName(b.lane, p.row))! });
+  });
 
   const traceEvents: ChromeTraceEvent[] = [
     { name: "process_name", ph: "M", ts: 0, pid: PID, tid: 0, args: { name: options.processName ?? "cellflow" } },

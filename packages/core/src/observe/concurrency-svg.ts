@@ -25,6 +25,8 @@ export interface ConcurrencySvgOptions {
   readonly pixelsPerUnit?: number;
   /** A row's label (default: the lane with the pipeline's path shortened, `scalable#thread-1`). */
   readonly laneLabel?: (lane: Lane, row: number) => string;
+  /** How much a box may overlap the one before it in its row and still follow it (default 1 ms; see `ChromeTraceOptions`). */
+  readonly overlapToleranceMs?: number;
 }
 
 const PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
@@ -42,9 +44,9 @@ const FONT = 'font-family="sans-serif" font-size="12"';
  */
 export function toConcurrencySvg(events: RecordedEvents, options: ConcurrencySvgOptions = {}): string {
   const unitMs = options.unitMs ?? 1;
-  const spans = events.cellRuns.map((run) => ({ lane: run.lane, ...busySpan(run), run }));
+  const spans = events.cellRuns.map((run) => ({ lane: run.lane, key: run.cell, ...busySpan(run), run }));
   const origin = spans.reduce((min, s) => Math.min(min, s.start), events.from);
-  const placements = assignRows(spans, "disjoint");
+  const placements = assignRows(spans, "disjoint", options.overlapToleranceMs ?? 1);
   const rowKeys = new Map<string, { lane: Lane; row: number }>();
   for (const p of placements) rowKeys.set(rowName(p.lane, p.row), p);
   const rows = [...rowKeys.values()].sort((a, b) => compareLanes(a.lane, b.lane) || a.row - b.row);
@@ -83,10 +85,10 @@ export function toConcurrencySvg(events: RecordedEvents, options: ConcurrencySvg
     const p = placements[i]!;
     const r = rowIndex.get(rowName(p.lane, p.row))!;
     const y = top + r * ROW + (ROW - BOX) / 2;
-    const w = Math.max(0.5, x(span.end) - x(span.start));
+    const w = Math.max(0.5, x(span.end) - x(p.start));
     const tip = `${span.run.cell}: ${fmt(span.end - span.start)} ms busy, ${fmt(span.run.waited)} ms waiting for inputs${span.run.failed ? ", failed" : ""}`;
     boxes[r]!.push(
-      `<rect class="run" data-cell="${escape(span.run.cell)}" x="${fmt(x(span.start))}" y="${y}" width="${fmt(w)}" height="${BOX}" rx="2" fill="${colourOf(span.run.cell)}"` +
+      `<rect class="run" data-cell="${escape(span.run.cell)}" x="${fmt(x(p.start))}" y="${y}" width="${fmt(w)}" height="${BOX}" rx="2" fill="${colourOf(span.run.cell)}"` +
         `${span.run.failed ? ' stroke="#c00" stroke-width="2"' : ' stroke="#333" stroke-width="0.5"'}><title>${escape(tip)}</title></rect>`,
     );
   });

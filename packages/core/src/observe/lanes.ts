@@ -15,6 +15,8 @@ export interface Span {
   readonly lane: Lane;
   readonly start: number;
   readonly end: number;
+  /** What ran (a cell's path): a span goes on a row that last held the same key if it can, so each cell keeps to a row. */
+  readonly key?: string;
 }
 
 /**
@@ -24,38 +26,79 @@ export interface Span {
  */
 export type RowMode = "nest" | "disjoint";
 
-/** Where a span goes: its lane and the row in it (0 for the lane's own row, 1, 2, … for overflow rows). */
+/**
+ * Where a span goes: its lane, the row in it (0 for the lane's own row, 1, 2, … for
+ * overflow rows), and where it starts there (its start, or a little later: see
+ * {@link assignRows}).
+ */
 export interface RowPlacement {
   readonly lane: Lane;
   readonly row: number;
+  readonly start: number;
 }
 
 /**
  * The row of each span (in input order). Spans are placed in order of start (the longer
  * first at equal starts), each on the lowest row of its lane where it nests inside, or
- * follows, what is there: so in `"nest"` mode a row's spans either nest or follow one
- * another, and in `"disjoint"` mode they only follow one another.
+ * follows, what is there (trying first the rows whose last span had the same `key`): so
+ * in `"nest"` mode a row's spans either nest or follow one another, and in `"disjoint"`
+ * mode they only follow one another.
+ *
+ * A span that begins at most `tolerance` before the end of the span it would follow
+ * starts at that end instead. A run's end is read once its own promise settles, a moment
+ * after its output reached the cell waiting for it (which starts working then), so a
+ * cell and its consumer overlap by a fraction of a millisecond that is bookkeeping, not
+ * concurrency; without the tolerance it would open an overflow row for every run.
  */
-export function assignRows(spans: readonly Span[], mode: RowMode = "nest"): RowPlacement[] {
+export function assignRows(spans: readonly Span[], mode: RowMode = "nest", tolerance = 0): RowPlacement[] {
   const order = spans.map((_, i) => i).sort((a, b) => spans[a]!.start - spans[b]!.start || spans[b]!.end - spans[a]!.end);
-  /** Per lane, per row: the ends of the spans still open there, innermost last. */
-  const open = new Map<Lane, number[][]>();
+  /** Per lane, per row: the ends of the spans still open there (innermost last), and the last span's key. */
+  const open = new Map<Lane, Array<{ ends: number[]; key: string | undefined }>>();
   const placements: RowPlacement[] = new Array(spans.length);
   for (const i of order) {
-    const { lane, start, end } = spans[i]!;
+    const { lane, end, key } = spans[i]!;
     let rows = open.get(lane);
     if (rows === undefined) open.set(lane, (rows = []));
-    let row = 0;
-    for (; row < rows.length; row++) {
-      const stack = rows[row]!;
-      while (stack.length > 0 && stack[stack.length - 1]! <= start) stack.pop();
-      if (stack.length === 0 || (mode === "nest" && stack[stack.length - 1]! >= end)) break;
+    const tries = rows.map((_, r) => r);
+    if (key !== undefined) tries.sort((a, b) => Number(rows[b]!.key === key) - Number(rows[a]!.key === key) || a - b);
+    let row = rows.length;
+    let start = spans[i]!.start;
+    for (const r of tries) {
+      const fit = fits(rows[r]!.ends, start, end, mode, tolerance);
+      if (fit !== undefined) {
+        row = r;
+        start = fit;
+        break;
+      }
     }
-    if (row === rows.length) rows.push([]);
-    rows[row]!.push(end);
-    placements[i] = { lane, row };
+    if (row === rows.length) rows.push({ ends: [], key });
+    rows[row]!.ends.push(end);
+    rows[row]!.key = key;
+    placements[i] = { lane, row, start };
   }
   return placements;
+}
+
+/**
+ * Where `[start, end]` can go on a row whose open spans end at `stack` (innermost last),
+ * closing the spans that ended; undefined if it partly overlaps one. Leaves the stack
+ * as it is when the span does not fit.
+ */
+function fits(stack: number[], start: number, end: number, mode: RowMode, tolerance: number): number | undefined {
+  let depth = stack.length;
+  for (;;) {
+    while (depth > 0 && stack[depth - 1]! <= start) depth--;
+    const top = depth > 0 ? stack[depth - 1]! : undefined;
+    if (top === undefined) break;
+    if (top >= end) {
+      if (mode === "nest") break;
+      return undefined;
+    }
+    if (top - start > tolerance) return undefined;
+    start = top; // a bookkeeping overlap: start where the other ended
+  }
+  stack.length = depth;
+  return start;
 }
 
 /** A row's name: the lane's for row 0, then "main (2)", "main (3)", … */

@@ -15,6 +15,9 @@ interface AnyEvent {
   readonly args?: unknown;
 }
 
+/** Microseconds of float rounding in `ts + dur` (the times have nanosecond resolution). */
+const EPSILON = 1e-6;
+
 export function checkTrace(trace: unknown): string[] {
   const problems: string[] = [];
   const events = (trace as { traceEvents?: unknown })?.traceEvents;
@@ -67,9 +70,9 @@ export function checkTrace(trace: unknown): string[] {
     list.sort((a, b) => a.ts - b.ts || b.end - a.end);
     const stack: Array<{ ts: number; end: number; name: unknown }> = [];
     for (const box of list) {
-      while (stack.length > 0 && stack[stack.length - 1]!.end <= box.ts) stack.pop();
+      while (stack.length > 0 && stack[stack.length - 1]!.end <= box.ts + EPSILON) stack.pop();
       const top = stack[stack.length - 1];
-      if (top !== undefined && top.end < box.end) {
+      if (top !== undefined && top.end + EPSILON < box.end) {
         problems.push(`lane ${lane}: ${String(box.name)} [${box.ts}, ${box.end}] partly overlaps ${String(top.name)} [${top.ts}, ${top.end}]`);
       }
       stack.push(box);
