@@ -12,6 +12,8 @@ import { main as skipConnection } from "../examples/scaling/skip-connection.js";
 import { main as runtimeScaling } from "../examples/scaling/runtime-scaling.js";
 import { main as cpuThreads } from "../examples/scaling/cpu-threads.js";
 import { main as remoteScaleup } from "../examples/remote/main.js";
+import { main as traceExample } from "../examples/scaleup/trace.js";
+import { parseXml } from "../packages/core/test/observe/parse-xml.mjs";
 
 describe("examples/scaleup", () => {
   const repoRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -80,6 +82,33 @@ describe("examples/scaleup", () => {
 
   it("gives the seed's theoretical throughputs", () => {
     expect([0, 1, 2, 4].map(theoreticalThroughput)).toEqual([1 / 7, 1 / 5, 2 / 5, 1 / 2]);
+  });
+});
+
+describe("examples/scaleup/trace.ts", () => {
+  it("records two thread clones, writes a trace that passes the checker and a diagram, prints busy time per cell", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cellflow-trace-example-"));
+    try {
+      const lines: string[] = [];
+      await traceExample((line) => lines.push(line), dir);
+      expect(lines.slice(0, 3).map((l) => l.replace(/[\d.]+ units/, "N units"))).toEqual([
+        "my_pipeline.source: N units busy",
+        "my_pipeline.scalable_multiplier.multiplier: N units busy",
+        "my_pipeline.printer: N units busy",
+      ]);
+      // The multiplier (4 units per item) is the busiest cell.
+      const units = lines.slice(0, 3).map((l) => Number(/([\d.]+) units/.exec(l)![1]));
+      expect(units[1]).toBeGreaterThan(Math.max(units[0]!, units[2]!));
+      expect(lines[3]).toBe("lanes: main, my_pipeline.scalable_multiplier#thread-1, my_pipeline.scalable_multiplier#thread-2");
+      expect(lines[4]).toBe(`wrote ${join(dir, "trace.json")} and ${join(dir, "concurrency.svg")}`);
+      const trace = JSON.parse(readFileSync(join(dir, "trace.json"), "utf8"));
+      expect(checkTrace(trace)).toEqual([]);
+      expect(laneNames(trace)).toEqual(expect.arrayContaining(["main", "my_pipeline.scalable_multiplier#thread-1"]));
+      const svg = parseXml(readFileSync(join(dir, "concurrency.svg"), "utf8"));
+      expect(svg.querySelectorAll("rect.run").length).toBe(trace.traceEvents.filter((e: { cat?: string }) => e.cat === "cell-run").length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
