@@ -1,5 +1,5 @@
 /**
- * Every example in examples/basics and examples/interop runs and prints exactly what the
+ * Every example in examples/basics, examples/interop and examples/observe runs and prints what the
  * docs say it prints.
  * The docs quote these files, so this test keeps the docs honest too.
  */
@@ -21,6 +21,7 @@ import { main as validation } from "../examples/basics/validation.js";
 import { main as iterableSource } from "../examples/interop/iterable-source.js";
 import { main as observableSource } from "../examples/interop/observable-source.js";
 import { main as toObservable } from "../examples/interop/to-observable.js";
+import { main as profileExample } from "../examples/observe/profile.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
@@ -231,3 +232,19 @@ describe("examples/interop", () => {
 function run(file: string): Promise<{ stdout: string; stderr: string }> {
   return promisify(execFile)(process.execPath, ["--import", "tsx", file], { cwd: repoRoot, timeout: 20_000 });
 }
+
+describe("examples/observe", () => {
+  it("profile: names the multiplier, scales it to the suggested 3 clones, then names the printer", async () => {
+    const lines = (await printed((print) => profileExample(print, 20))).join("\n").split("\n");
+    const bottlenecks = lines.filter((l) => l.startsWith("Bottleneck:"));
+    expect(bottlenecks).toEqual([
+      expect.stringMatching(/^Bottleneck: my_pipeline\.multiplier /),
+      expect.stringMatching(/^Bottleneck: my_pipeline\.printer /),
+      expect.stringMatching(/^Bottleneck: my_pipeline\.printer /),
+    ]);
+    expect(lines).toContain("With the multiplier scaled up to 3 clones:");
+    expect(lines.filter((l) => l.includes("(3 async clones)"))).toHaveLength(1);
+    expect(lines.slice(-3).map((l) => l.split(" ")[0])).toEqual(["my_pipeline.source", "my_pipeline.multiplier", "my_pipeline.printer"]);
+    expect(lines.slice(-3).every((l) => l.includes(" on main: "))).toBe(true);
+  }, 30_000);
+});

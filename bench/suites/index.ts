@@ -14,4 +14,5 @@ export const suites: Readonly<Record<string, () => Promise<Suite>>> = {
   "slow-clone": async () => (await import("./slow-clone.js")).slowClone,
   recovery: async () => (await import("./recovery.js")).recovery,
   remote: async () => (await import("./remote.js")).remoteSuite,
+  observe: async () => (await import("./observe.js")).observe,
 };

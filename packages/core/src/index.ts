@@ -45,6 +45,18 @@ import "./scaling/methods/process-clone.js";
 // ---- Observing: events on node:diagnostics_channel -------------------------------------
 export { CHANNELS } from "./observe/channels.js";
 export type { CellRunEvent, CloneItemEvent, QueueFillEvent, Lane, RecordedEvents } from "./observe/events.js";
+export { Recorder, type RecorderOptions } from "./observe/recorder.js";
+export {
+  analyze,
+  type AnalyzeOptions,
+  type ProfileReport,
+  type CellProfile,
+  type CloneProfile,
+  type QueueProfile,
+  type ScalingSuggestion,
+} from "./observe/report.js";
+export { formatReport } from "./observe/report-text.js";
+export { profile, type ProfileOptions, type Profile } from "./observe/profile.js";
 export {
   toChromeTrace,
   writeChromeTrace,

@@ -72,3 +72,5 @@ export const strategy = Symbol("cellflow.strategy");
 export const lane = Symbol("cellflow.lane");
 /** A single cell's run being recorded (someone listens to cell runs), else null. */
 export const currentRun = Symbol("cellflow.currentRun");
+/** A cell's path and lane for its events, looked up at its first recorded run. */
+export const eventLabel = Symbol("cellflow.eventLabel");

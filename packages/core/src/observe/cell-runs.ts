@@ -1,70 +1,74 @@
 /**
- * Recording single cells' runs for the cell-run channel. `SingleCell` calls `recordRun`
+ * Recording single cells' runs for the cell-run channel. `SingleCell` calls `startRun`
  * only when the channel has subscribers; `Input.pull` calls `noteInputWait` only while a
  * run is recorded. Nothing here runs when nobody listens.
+ *
+ * Recording is on the hot path while someone listens (`pnpm bench observe`), so a run
+ * adds one object and no promise: its end is the release of the cell's pull lock
+ * (`Serializer.releaseListener`), and its failure is what the cell records as one.
  *
  * @module
  */
 import * as internal from "../cells/internal-members.js";
-import { isPromiseLike, type MaybePromise } from "../util/maybe-promise.js";
+import type { Serializer } from "../util/serializer.js";
 import { publishCellRun } from "./channels.js";
 import { now } from "./clock.js";
 import type { Lane } from "./events.js";
 
-/** @internal One run being recorded: when it began, and the input waits so far. */
-export interface RunRecord {
-  readonly start: number;
-  waited: number;
-  /** Input pulls of this run still waiting (several may overlap: `Promise.all`). */
-  waiting: number;
-  /** When the current stretch of waiting began (while `waiting > 0`). */
-  waitingSince: number;
-}
-
 /** What a recorded cell looks like from here (a SingleCell; structural, to keep imports one-way). */
 interface RecordedCell {
   readonly path: string;
-  readonly parent: RecordedCell | null;
+  readonly parent: object | null;
   [internal.currentRun]: RunRecord | null;
   [internal.lane]: string | undefined;
+  [internal.eventLabel]: EventLabel | null;
+}
+
+/** @internal What a cell's events say it is: looked up at its first recorded run. */
+export interface EventLabel {
+  readonly path: string;
+  readonly lane: Lane;
+}
+
+/** @internal One run being recorded: when it began, its input waits so far, whether it failed. */
+export class RunRecord {
+  readonly start = now();
+  waited = 0;
+  /** Input pulls of this run still waiting (several may overlap: `Promise.all`). */
+  waiting = 0;
+  /** When the current stretch of waiting began (while `waiting > 0`). */
+  waitingSince = 0;
+  failed = false;
+
+  constructor(private readonly cell: RecordedCell) {}
+
+  /** The cell's pull lock was released: the run is over. */
+  released(): void {
+    const cell = this.cell;
+    if (cell[internal.currentRun] === this) cell[internal.currentRun] = null;
+    const end = now();
+    const waited = this.waiting > 0 ? this.waited + (end - this.waitingSince) : this.waited;
+    // A deployed cell keeps its place: its path and lane are looked up once.
+    const label = (cell[internal.eventLabel] ??= { path: cell.path, lane: laneOf(cell) });
+    publishCellRun({ cell: label.path, lane: label.lane, start: this.start, end, waited, failed: this.failed });
+  }
 }
 
 /** The lane of `cell`'s events: its root's (a clone's host has one), else "main". */
 export function laneOf(cell: { readonly parent: unknown }): Lane {
   let root = cell as RecordedCell;
-  while (root.parent !== null) root = root.parent;
+  while (root.parent !== null) root = root.parent as RecordedCell;
   return root[internal.lane] ?? "main";
 }
 
 /**
- * Runs `pull` (the cell's own pull, which sees the run set and does not record again)
- * and publishes the run once it settles. The pull's result is returned as it is (the
- * engine's hand-over paths compare it by identity); the recording reacts to it alongside.
+ * Records the pull `cell` is starting, under `lock`: the run ends when the lock is
+ * released (whatever way the pull ends), and fails if the cell records a failure.
  */
-export function recordRun(cell: RecordedCell, pull: () => MaybePromise<unknown>): MaybePromise<unknown> {
-  const run: RunRecord = { start: now(), waited: 0, waiting: 0, waitingSince: 0 };
+export function startRun(cell: RecordedCell, lock: Serializer): void {
+  const run = new RunRecord(cell);
   cell[internal.currentRun] = run;
-  let result: MaybePromise<unknown>;
-  try {
-    result = pull();
-  } catch (error) {
-    finish(cell, run, true);
-    throw error;
-  }
-  if (!isPromiseLike(result)) finish(cell, run, false);
-  else
-    result.then(
-      () => finish(cell, run, false),
-      () => finish(cell, run, true),
-    );
-  return result;
-}
-
-function finish(cell: RecordedCell, run: RunRecord, failed: boolean): void {
-  if (cell[internal.currentRun] === run) cell[internal.currentRun] = null;
-  const end = now();
-  const waited = run.waiting > 0 ? run.waited + (end - run.waitingSince) : run.waited;
-  publishCellRun({ cell: cell.path, lane: laneOf(cell), start: run.start, end, waited, failed });
+  lock.releaseListener = run;
 }
 
 /** An input pull of a recorded run is waiting for `value`: the time until it arrives is not the cell's. */

@@ -64,16 +64,15 @@ export interface QueueFillEvent {
   readonly capacity: number;
 }
 
-/**
- * A recording: the events published between `from` and `to` (ms on the parent's
- * `performance.now()` clock), each kind in the order it was published. `dropped` counts
- * events a bounded recorder let go (0 when it kept everything).
- */
+/** What a `Recorder` holds: the events of a time span, oldest first, times as in the events. */
 export interface RecordedEvents {
   readonly cellRuns: readonly CellRunEvent[];
   readonly cloneItems: readonly CloneItemEvent[];
   readonly queueFills: readonly QueueFillEvent[];
+  /** When recording began (or the oldest event kept, once the ring dropped older ones). */
   readonly from: number;
+  /** When recording stopped, or now while it goes on. */
   readonly to: number;
+  /** Events the ring let go to stay within its capacity (the oldest ones). */
   readonly dropped: number;
 }

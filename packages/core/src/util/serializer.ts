@@ -38,6 +38,11 @@ export class Serializer {
   private finishPromise: Promise<unknown> | null = null;
   /** Another serializer whose task ends with this one's declared finish (`releaseWith`). */
   private chained: Serializer | null = null;
+  /**
+   * Told when the running task ends (its release), once: a cell run being recorded for the
+   * engine's events (observe/cell-runs.ts), so recording adds no promise of its own.
+   */
+  releaseListener: { released(): void } | null = null;
   private readonly releaseOnSettle = (): void => this.release();
   private readonly finishFulfilled = (value: unknown): unknown => {
     if (this.handover === null && this.chained === null) {
@@ -235,12 +240,19 @@ export class Serializer {
   }
 
   private release(): void {
+    if (this.releaseListener !== null) this.notifyRelease();
     if (this.queue.length > 0) {
       this.queue.shift()!();
       return;
     }
     this.busy = false;
     if (this.idleWaiters !== null) this.wakeIdleWaiters();
+  }
+
+  private notifyRelease(): void {
+    const listener = this.releaseListener!;
+    this.releaseListener = null;
+    listener.released();
   }
 
   private wakeIdleWaiters(): void {

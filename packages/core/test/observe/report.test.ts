@@ -1,0 +1,113 @@
+/**
+ * The bottleneck report (SPEC 4.2) on the seed's scale-up example: source 1 unit,
+ * multiplier 4, printer 2. Theory: without clones the multiplier limits the pipeline;
+ * with n clones the rate is min(n/5, 1/2) per unit (a clone's cycle is its input's pull
+ * plus the multiplier), so 3 clones keep up with the printer; with 4 the printer limits.
+ */
+import { describe, expect, it } from "vitest";
+import { analyze, formatReport, InvalidArgumentError, profile, type RecordedEvents } from "@cellflow/core";
+import { PlainPipeline, ScaledPipeline } from "../../../../examples/scaleup/cells.js";
+
+const UNIT_MS = 25;
+
+async function profiled(clones: number) {
+  const pipeline = clones === 0 ? new PlainPipeline(null, "my_pipeline") : new ScaledPipeline(null, "my_pipeline");
+  pipeline.setUnit(UNIT_MS);
+  if (pipeline instanceof ScaledPipeline) await pipeline.scalableMultiplier.scaleUp(clones);
+  await pipeline.deploy();
+  try {
+    await pipeline.pull(); // past the start-up
+    return await profile(pipeline, { pulls: 10 });
+  } finally {
+    await pipeline.undeploy();
+  }
+}
+
+describe("the bottleneck report on the seed's scale-up example", () => {
+  it("without clones names the multiplier, and suggests 3 clones for it", async () => {
+    const report = await profiled(0);
+    expect(report.pulls).toBe(10);
+    expect(report.bottleneck).toBe("my_pipeline.multiplier");
+    const byCell = new Map(report.cells.map((c) => [c.cell, c]));
+    // Own work per item, in units (generous bounds: timers on a busy machine run late).
+    const units = (cell: string) => byCell.get(cell)!.busyMs / byCell.get(cell)!.items / UNIT_MS;
+    expect(units("my_pipeline.source")).toBeGreaterThan(0.9);
+    expect(units("my_pipeline.source")).toBeLessThan(1.6);
+    expect(units("my_pipeline.multiplier")).toBeGreaterThan(3.9);
+    expect(units("my_pipeline.multiplier")).toBeLessThan(5);
+    expect(units("my_pipeline.printer")).toBeGreaterThan(1.9);
+    expect(units("my_pipeline.printer")).toBeLessThan(2.8);
+    expect(report.suggestions).toEqual([expect.objectContaining({ cell: "my_pipeline.multiplier", clones: 0, suggested: 3 })]);
+    expect(formatReport(report)).toMatch(/Bottleneck: my_pipeline\.multiplier/);
+  });
+
+  it("with 1 and 2 clones still names the scalable multiplier, and suggests 3", async () => {
+    for (const clones of [1, 2]) {
+      const report = await profiled(clones);
+      expect(report.bottleneck).toBe("my_pipeline.scalable_multiplier");
+      const scalable = report.cells.find((c) => c.cell === "my_pipeline.scalable_multiplier")!;
+      expect(scalable.clones).toHaveLength(clones);
+      expect(report.suggestions).toContainEqual(expect.objectContaining({ cell: "my_pipeline.scalable_multiplier", clones, suggested: 3 }));
+    }
+  });
+
+  it("with 4 clones names the printer; the multiplier needs only 3", async () => {
+    const report = await profiled(4);
+    expect(report.bottleneck).toBe("my_pipeline.printer");
+    const printer = report.cells.find((c) => c.cell === "my_pipeline.printer")!;
+    expect(printer.utilisation).toBeGreaterThan(0.8); // it never waits for its input
+    const scalable = report.cells.find((c) => c.cell === "my_pipeline.scalable_multiplier")!;
+    expect(scalable.clones.map((c) => c.method)).toEqual(["async", "async", "async", "async"]);
+    expect(scalable.queue!.meanFilled).toBeGreaterThan(0.5); // results wait for the printer
+    expect(report.suggestions).toContainEqual(expect.objectContaining({ cell: "my_pipeline.scalable_multiplier", clones: 4, suggested: 3 }));
+    const text = formatReport(report);
+    expect(text).toMatch(/Bottleneck: my_pipeline\.printer/);
+    expect(text).toMatch(/Suggested clones for my_pipeline\.scalable_multiplier: 3 \(now 4/);
+    expect(text).toMatch(/#async-1/);
+  });
+});
+
+describe("analyze and profile", () => {
+  it("report nothing for no events, and count failures apart", () => {
+    const none: RecordedEvents = { cellRuns: [], cloneItems: [], queueFills: [], from: 0, to: 100, dropped: 0 };
+    expect(analyze(none)).toMatchObject({ bottleneck: null, cells: [], suggestions: [] });
+    expect(formatReport(analyze(none))).toMatch(/Bottleneck: none/);
+    const report = analyze({
+      ...none,
+      cellRuns: [
+        { cell: "p.a", lane: "main", start: 0, end: 10, waited: 0, failed: false },
+        { cell: "p.a", lane: "main", start: 10, end: 20, waited: 0, failed: true },
+        { cell: "p.b", lane: "main", start: 0, end: 20, waited: 15, failed: false },
+        { cell: "q.c", lane: "main", start: 0, end: 50, waited: 0, failed: false },
+      ],
+      dropped: 3,
+    }, { under: "p" });
+    expect(report.cells.map((c) => c.cell)).toEqual(["p.a", "p.b"]);
+    expect(report.cells[0]).toMatchObject({ items: 1, errors: 1, busyMs: 20, trueRate: 100, utilisation: 0.2 });
+    expect(report.cells[1]).toMatchObject({ items: 1, busyMs: 5, trueRate: 200 });
+    expect(report.bottleneck).toBe("p.a");
+    expect(formatReport(report)).toMatch(/3 older events were dropped/);
+  });
+
+  it("profile() needs one of pulls or ms, positive", async () => {
+    const pipeline = new PlainPipeline(null, "p");
+    await expect(profile(pipeline, {})).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(profile(pipeline, { pulls: 2, ms: 5 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(profile(pipeline, { pulls: 0 })).rejects.toThrow(/positive integer/);
+    await expect(profile(pipeline, { ms: -1 })).rejects.toThrow(/positive/);
+  });
+
+  it("profile({ ms }) pulls for about that long", async () => {
+    const pipeline = new PlainPipeline(null, "p");
+    pipeline.setUnit(1);
+    await pipeline.deploy();
+    try {
+      const report = await profile(pipeline, { ms: 60 });
+      expect(report.pulls).toBeGreaterThan(0);
+      expect(report.ms).toBeGreaterThanOrEqual(60);
+      expect(report.events.cellRuns.length).toBe(3 * report.pulls);
+    } finally {
+      await pipeline.undeploy();
+    }
+  });
+});
