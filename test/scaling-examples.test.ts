@@ -48,6 +48,10 @@ describe("examples/scaleup", () => {
     expect(results[2]!.measured).toBeGreaterThan(results[0]!.measured);
     expect(results[3]!.measured).toBeGreaterThan(results[1]!.measured);
     expect(lines.some((l) => l.includes("[4/4] multiplier scaled up 4x"))).toBe(true);
+    // Each configuration's bottleneck report follows its values (recorded with a Recorder).
+    expect(lines.filter((l) => l.startsWith("   Bottleneck: "))).toHaveLength(4);
+    expect(lines.find((l) => l.startsWith("   Bottleneck: "))).toMatch(/^ {3}Bottleneck: my_pipeline\.multiplier /);
+    for (const r of results) expect(r.report).toMatch(/^Where time went/);
     expect(lines.some((l) => l.includes("measured/theoretical"))).toBe(true);
   });
 
@@ -86,21 +90,20 @@ describe("examples/scaleup", () => {
 });
 
 describe("examples/scaleup/trace.ts", () => {
-  it("records two thread clones, writes a trace that passes the checker and a diagram, prints busy time per cell", async () => {
+  it("records two thread clones, prints the bottleneck report, writes a trace that passes the checker and a diagram", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cellflow-trace-example-"));
     try {
       const lines: string[] = [];
       await traceExample((line) => lines.push(line), dir);
-      expect(lines.slice(0, 3).map((l) => l.replace(/[\d.]+ units/, "N units"))).toEqual([
-        "my_pipeline.source: N units busy",
-        "my_pipeline.scalable_multiplier.multiplier: N units busy",
-        "my_pipeline.printer: N units busy",
-      ]);
-      // The multiplier (4 units per item) is the busiest cell.
-      const units = lines.slice(0, 3).map((l) => Number(/([\d.]+) units/.exec(l)![1]));
-      expect(units[1]).toBeGreaterThan(Math.max(units[0]!, units[2]!));
-      expect(lines[3]).toBe("lanes: main, my_pipeline.scalable_multiplier#thread-1, my_pipeline.scalable_multiplier#thread-2");
-      expect(lines[4]).toBe(`wrote ${join(dir, "trace.json")} and ${join(dir, "concurrency.svg")}`);
+      const [report, lanes, wrote] = lines;
+      // The bottleneck report: the two thread clones (4 + 1 units per item each) can do 2/5
+      // items per unit, less than the printer's 1/2; a third clone would keep up.
+      expect(report).toMatch(/^Where time went/);
+      expect(report).toContain("my_pipeline.scalable_multiplier (2 thread clones)");
+      expect(report).toMatch(/\nBottleneck: my_pipeline\.scalable_multiplier /);
+      expect(report).toMatch(/\nSuggested clones for my_pipeline\.scalable_multiplier: 3 \(now 2;/);
+      expect(lanes).toBe("lanes: main, my_pipeline.scalable_multiplier#thread-1, my_pipeline.scalable_multiplier#thread-2");
+      expect(wrote).toBe(`wrote ${join(dir, "trace.json")} and ${join(dir, "concurrency.svg")}`);
       const trace = JSON.parse(readFileSync(join(dir, "trace.json"), "utf8"));
       expect(checkTrace(trace)).toEqual([]);
       expect(laneNames(trace)).toEqual(expect.arrayContaining(["main", "my_pipeline.scalable_multiplier#thread-1"]));

@@ -24,8 +24,8 @@ const items = Number(values.items);
 mkdirSync(`${root}/docs/images`, { recursive: true });
 
 for (const clones of [0, 1, 2, 4]) {
-  const result = await runOnce(clones, unitMs, items, () => {}, true);
-  const events = result.events!;
+  const result = await runOnce(clones, unitMs, items, () => {});
+  const events = result.events;
   const what = clones === 0 ? "no scalable cell" : `${clones} async clone${clones > 1 ? "s" : ""} of the multiplier`;
   const title = `${what}: ${result.measured.toFixed(2)} items per unit (theory ${result.theoretical.toFixed(2)})`;
   const svg = `${root}/docs/images/concurrency-${clones}.svg`;

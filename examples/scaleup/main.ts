@@ -2,19 +2,19 @@
  * The scale-up example of PyPipeline's guide, in cellflow: a source (1 unit), a
  * multiplier (4 units) and a printer (2 units). It runs the pipeline without a scalable
  * cell, then with the multiplier scaled up to 1, 2 and 4 async clones, printing every
- * value with the time its iteration took, and measured vs theoretical throughput.
+ * value with the time its iteration took and the bottleneck report of the run (recorded
+ * with a `Recorder`), then measured vs theoretical throughput.
  *
  *   pnpm scaleup [--unit 100] [--items 6] [--clones 0,1,2,4] [--trace trace.json]
  *
- * With `--trace <file>` it records each configuration and writes its Chrome trace (open
- * it in https://ui.perfetto.dev) to the file name with the clone count added before the
+ * With `--trace <file>` it also writes each configuration's Chrome trace (open it in
+ * https://ui.perfetto.dev) to the file name with the clone count added before the
  * extension: `--trace trace.json` writes trace-0.json, trace-1.json, trace-2.json and
  * trace-4.json.
  */
 import { parseArgs } from "node:util";
-import { writeChromeTrace, type RecordedEvents } from "@cellflow/core";
+import { Recorder, formatReport, writeChromeTrace, type RecordedEvents } from "@cellflow/core";
 import { DEFAULT_UNIT_MS, PlainPipeline, ScaledPipeline } from "./cells.js";
-import { recordEvents } from "./record.js";
 
 /** Items per time unit the seed's analysis predicts for each clone count. */
 export function theoreticalThroughput(clones: number): number {
@@ -30,8 +30,10 @@ export interface RunResult {
   /** Items per unit after the first item (steady state). */
   readonly measured: number;
   readonly theoretical: number;
-  /** What the run published on the diagnostics channels, when it was recorded. */
-  readonly events?: RecordedEvents;
+  /** What the run published on the diagnostics channels, from before deploy to the last pull. */
+  readonly events: RecordedEvents;
+  /** The bottleneck report of the run, as text (`formatReport`). */
+  readonly report: string;
 }
 
 export interface ScaleupOptions {
@@ -51,12 +53,12 @@ export function traceFile(trace: string, clones: number): string {
 }
 
 /**
- * Runs one configuration: `clones === 0` is the pipeline without a scalable cell. With
- * `record`, the result carries the events of the run (recorded from before deploy, so
- * the clones' first items are in, until the last pull).
+ * Runs one configuration: `clones === 0` is the pipeline without a scalable cell. A
+ * recorder listens from before deploy (so the clones' first items are in) to the last
+ * pull; the result carries its events and its bottleneck report.
  */
-export async function runOnce(clones: number, unitMs: number, items: number, log: (line: string) => void, record = false): Promise<RunResult> {
-  const recording = record ? recordEvents() : undefined;
+export async function runOnce(clones: number, unitMs: number, items: number, log: (line: string) => void): Promise<RunResult> {
+  using recorder = new Recorder().start();
   await using pipeline = clones === 0 ? new PlainPipeline(null, "my_pipeline") : new ScaledPipeline(null, "my_pipeline");
   pipeline.setUnit(unitMs);
   if (pipeline instanceof ScaledPipeline) pipeline.scalableMultiplier.scaleUp(clones);
@@ -76,10 +78,12 @@ export async function runOnce(clones: number, unitMs: number, items: number, log
     log(`   ${String(values[i]).padEnd(5)} (${iterationUnits[i]!.toFixed(1)} units)`);
     previous = now;
   }
-  const events = recording?.stop();
+  recorder.stop();
   const steadyUnits = (previous - firstDone) / unitMs;
   const measured = items > 1 ? (items - 1) / steadyUnits : 1 / iterationUnits[0]!;
-  return { clones, values, iterationUnits, measured, theoretical: theoreticalThroughput(clones), ...(events ? { events } : {}) };
+  const events = recorder.events();
+  const report = formatReport(recorder.report({ under: pipeline.path }));
+  return { clones, values, iterationUnits, measured, theoretical: theoreticalThroughput(clones), events, report };
 }
 
 export async function main(options: ScaleupOptions = {}): Promise<RunResult[]> {
@@ -93,13 +97,13 @@ export async function main(options: ScaleupOptions = {}): Promise<RunResult[]> {
   for (const [index, clones] of cloneCounts.entries()) {
     const label = clones === 0 ? "no scalable cell" : `multiplier scaled up ${clones}x (async clones)`;
     log(`\n[${index + 1}/${cloneCounts.length}] ${label}, ${items} items. Execution results:`);
-    const result = await runOnce(clones, unitMs, items, log, options.trace !== undefined);
+    const result = await runOnce(clones, unitMs, items, log);
     results.push(result);
-    if (result.events !== undefined) {
-      const file = traceFile(options.trace!, clones);
+    for (const line of result.report.split("\n")) log(`   ${line}`);
+    if (options.trace !== undefined) {
+      const file = traceFile(options.trace, clones);
       await writeChromeTrace(file, result.events, { processName: `scaleup, ${label}` });
       log(`   trace: ${file} (${result.events.cellRuns.length} cell runs, ${result.events.cloneItems.length} clone items)`);
-      // Bottleneck report (SPEC 4.2, #11): the one place to print it from result.events, with main's Recorder report.
     }
   }
 

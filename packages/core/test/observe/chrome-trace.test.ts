@@ -6,10 +6,9 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { toChromeTrace, type CellRunEvent, type ChromeTrace, type CloneItemEvent, type RecordedEvents } from "@cellflow/core";
+import { Recorder, toChromeTrace, type CellRunEvent, type ChromeTrace, type CloneItemEvent, type RecordedEvents } from "@cellflow/core";
 import { ScalableMath, ScalableTrouble, markerPath, removeMarkers, type TroubleItem } from "../fixtures/thread-cells.js";
 import { eventually, harness } from "../threads/harness.js";
-import { collectEvents } from "./collect-events.js";
 import { checkTrace, laneNames } from "./trace-checker.js";
 
 afterAll(removeMarkers);
@@ -21,14 +20,14 @@ const laneOfTid = (trace: ChromeTrace) => new Map(trace.traceEvents.filter((e) =
 async function recordMath(method: "async" | "thread" | "process", pulls = 12): Promise<RecordedEvents> {
   const { pipeline, scalable } = harness(ScalableMath, (i) => i);
   scalable.scaleUp(2, method);
-  const collector = collectEvents(); // before deploy: clones start on items then
+  const recorder = new Recorder().start(); // before deploy: clones start on items then
   await pipeline.deploy();
   try {
     for (let i = 0; i < pulls; i++) await pipeline.pull();
   } finally {
     await pipeline.undeploy();
   }
-  return collector.stop();
+  return recorder.stop().events();
 }
 
 describe.each(["async", "thread", "process"] as const)("the trace of a run with %s clones", (method) => {
@@ -78,14 +77,14 @@ describe("the trace of the scale-up cells", () => {
     const pipeline = new ScaledPipeline(null, "my_pipeline");
     pipeline.setUnit(5);
     pipeline.scalableMultiplier.scaleUp(4);
-    const collector = collectEvents();
+    const recorder = new Recorder().start();
     await pipeline.deploy();
     try {
       for (let i = 0; i < 8; i++) await pipeline.pull();
     } finally {
       await pipeline.undeploy();
     }
-    const trace = toChromeTrace(collector.stop());
+    const trace = toChromeTrace(recorder.stop().events());
     expect(checkTrace(trace)).toEqual([]);
     const lanes = laneNames(trace);
     expect(lanes.slice(0, 2)).toEqual(["main", "main (2)"]);
@@ -102,6 +101,28 @@ describe("the trace of the scale-up cells", () => {
   });
 });
 
+describe("the trace of a bounded recording", () => {
+  it("a recorder that dropped its oldest events still gives a trace that passes, and says how many it dropped", async () => {
+    const { pipeline, scalable } = harness(ScalableMath, (i) => i);
+    scalable.scaleUp(2, "thread");
+    const recorder = new Recorder({ capacity: 5 }).start();
+    await pipeline.deploy();
+    try {
+      for (let i = 0; i < 12; i++) await pipeline.pull();
+    } finally {
+      await pipeline.undeploy();
+    }
+    const events = recorder.stop().events();
+    expect(events.dropped).toBeGreaterThan(0);
+    const trace = toChromeTrace(events);
+    expect(checkTrace(trace)).toEqual([]);
+    expect(trace.otherData.dropped).toBe(events.dropped);
+    expect(trace.traceEvents.every((e) => e.ts >= 0)).toBe(true);
+    // Without the first tickets the order of the queue cannot be matched: no arrows rather than wrong ones.
+    expect(trace.traceEvents.filter((e) => e.ph === "f")).toEqual([]);
+  });
+});
+
 describe("a crashed and replaced clone", () => {
   it("real run: the replacement has a lane of its own, the trace still passes, every item is linked", async () => {
     const marker = markerPath("trace-exit");
@@ -109,7 +130,7 @@ describe("a crashed and replaced clone", () => {
     let crashes = 0;
     parts.scalable.events.on("cloneCrashed", () => crashes++);
     parts.scalable.scaleUp(2, "thread");
-    const collector = collectEvents();
+    const recorder = new Recorder().start();
     await parts.pipeline.deploy();
     try {
       for (let i = 0; i < 8; i++) await parts.pipeline.pull();
@@ -117,7 +138,7 @@ describe("a crashed and replaced clone", () => {
     } finally {
       await parts.pipeline.undeploy();
     }
-    const trace = toChromeTrace(collector.stop());
+    const trace = toChromeTrace(recorder.stop().events());
     expect(checkTrace(trace)).toEqual([]);
     expect(laneNames(trace)).toContain("p.sc#thread-3"); // the replacement
     const ends = trace.traceEvents.filter((e) => e.ph === "f");

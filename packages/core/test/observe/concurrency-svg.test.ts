@@ -3,11 +3,10 @@
  * SVG image with a row per lane and a box per cell run.
  */
 import { describe, expect, it } from "vitest";
-import { toConcurrencySvg, type CellRunEvent, type RecordedEvents } from "@cellflow/core";
+import { Recorder, toConcurrencySvg, type CellRunEvent, type RecordedEvents } from "@cellflow/core";
 import { ScaledPipeline } from "../../../../examples/scaleup/cells.js";
 import { ScalableMath } from "../fixtures/thread-cells.js";
 import { harness } from "../threads/harness.js";
-import { collectEvents } from "./collect-events.js";
 import { parseXml } from "./parse-xml.mjs";
 
 const all = (root: ReturnType<typeof parseXml>, selector: string) => Array.from(root.querySelectorAll(selector));
@@ -17,14 +16,14 @@ describe("toConcurrencySvg", () => {
     const pipeline = new ScaledPipeline(null, "my_pipeline");
     pipeline.setUnit(5);
     pipeline.scalableMultiplier.scaleUp(2);
-    const collector = collectEvents();
+    const recorder = new Recorder().start();
     await pipeline.deploy();
     try {
       for (let i = 0; i < 6; i++) await pipeline.pull();
     } finally {
       await pipeline.undeploy();
     }
-    const events = collector.stop();
+    const events = recorder.stop().events();
     const svg = parseXml(toConcurrencySvg(events, { unitMs: 5, title: "2 clones <async>" }));
     expect(svg.tagName).toBe("svg");
     const lanes = all(svg, "g.lane").map((g) => g.getAttribute("data-lane"));
@@ -48,14 +47,14 @@ describe("toConcurrencySvg", () => {
   it("draws thread clones' runs in their lanes", async () => {
     const { pipeline, scalable } = harness(ScalableMath, (i) => i);
     scalable.scaleUp(2, "thread");
-    const collector = collectEvents();
+    const recorder = new Recorder().start();
     await pipeline.deploy();
     try {
       for (let i = 0; i < 8; i++) await pipeline.pull();
     } finally {
       await pipeline.undeploy();
     }
-    const events = collector.stop();
+    const events = recorder.stop().events();
     const svg = parseXml(toConcurrencySvg(events));
     expect(all(svg, "rect.run")).toHaveLength(events.cellRuns.length);
     const lanes = all(svg, "g.lane").map((g) => g.getAttribute("data-lane"));
