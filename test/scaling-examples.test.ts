@@ -13,6 +13,7 @@ import { main as runtimeScaling } from "../examples/scaling/runtime-scaling.js";
 import { main as cpuThreads } from "../examples/scaling/cpu-threads.js";
 import { main as remoteScaleup } from "../examples/remote/main.js";
 import { main as traceExample } from "../examples/scaleup/trace.js";
+import { Recorder, toChromeTrace, toConcurrencySvg } from "@cellflow/core";
 import { parseXml } from "../packages/core/test/observe/parse-xml.mjs";
 
 describe("examples/scaleup", () => {
@@ -141,8 +142,21 @@ describe("examples/scaling", () => {
 describe("examples/remote", () => {
   it("runs the scale-up example with its multiplier on two remote workers (a redis-server of its own), in order", async () => {
     const lines: string[] = [];
+    using recorder = new Recorder().start();
     const { values } = await remoteScaleup({ items: 8, unitMs: 20, print: (line) => lines.push(line) });
+    recorder.stop();
     expect(values).toEqual([0, -1, 2, -3, 4, -5, 6, -7]);
+    // The recording: a lane per remote clone in the trace, and their items in the diagram.
+    const events = recorder.events();
+    const trace = toChromeTrace(events);
+    expect(checkTrace(trace)).toEqual([]);
+    const remoteLanes = laneNames(trace).filter((lane) => lane.startsWith("scaleup.scalable_multiplier#remote"));
+    expect(remoteLanes).toHaveLength(4);
+    expect(trace.traceEvents.filter((e) => e.ph === "f")).toHaveLength(8); // each item to the printer run that took it
+    const svg = parseXml(toConcurrencySvg(events, { unitMs: 20 }));
+    const svgLanes = Array.from(svg.querySelectorAll("g.lane"), (g) => g.getAttribute("data-lane")!);
+    expect(svgLanes.filter((lane) => lane.includes("#remote"))).toHaveLength(4);
+    expect(svg.querySelectorAll("rect.item").length).toBe(events.cloneItems.filter((i) => !events.cellRuns.some((r) => r.lane === i.lane)).length);
     expect(lines[0]).toMatch(/^redis-server and 2 workers started/);
     expect(lines.slice(1, 9)).toEqual(values.map(String));
     expect(lines.at(-1)).toMatch(/^4 remote clones: [\d.]+ items per unit, theory 0\.500/);

@@ -29,6 +29,18 @@ export interface ConcurrencySvgOptions {
   readonly overlapToleranceMs?: number;
 }
 
+/** What a box shows: a cell run's busy part, or a clone item where the lane has no runs. */
+interface Box {
+  readonly kind: "run" | "item";
+  readonly lane: Lane;
+  /** The cell (its path): the colour, and the row it keeps to. */
+  readonly key: string;
+  readonly start: number;
+  readonly end: number;
+  readonly failed: boolean;
+  readonly tip: string;
+}
+
 const PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
 const ROW = 26;
 const BOX = 18;
@@ -40,11 +52,23 @@ const FONT = 'font-family="sans-serif" font-size="12"';
  * in the Chrome trace), so waiting for inputs leaves the row empty. Runs of one lane that
  * overlap in time (async work side by side on one thread) go on extra rows of that lane,
  * `main (2)`, so boxes never cover each other. Time 0 is the recording's start. Rows are
- * `<g class="lane">` elements and boxes `<rect class="run">`, one per cell run.
+ * `<g class="lane">` elements and boxes `<rect class="run">`, one per cell run. A clone
+ * lane with clone items but no cell runs (a remote worker ships only its items' spans)
+ * gets a `<rect class="item">` per item instead, coloured by the scalable cell.
  */
 export function toConcurrencySvg(events: RecordedEvents, options: ConcurrencySvgOptions = {}): string {
   const unitMs = options.unitMs ?? 1;
-  const spans = events.cellRuns.map((run) => ({ lane: run.lane, key: run.cell, ...busySpan(run), run }));
+  const runLanes = new Set(events.cellRuns.map((run) => run.lane));
+  const spans: Box[] = events.cellRuns.map((run) => {
+    const busy = busySpan(run);
+    const tip = `${run.cell}: ${fmt(busy.end - busy.start)} ms busy, ${fmt(run.waited)} ms waiting for inputs${run.failed ? ", failed" : ""}`;
+    return { kind: "run", lane: run.lane, key: run.cell, ...busy, failed: run.failed, tip };
+  });
+  for (const item of events.cloneItems) {
+    if (runLanes.has(item.lane)) continue;
+    const tip = `${item.cell} item ${item.ticket}: ${fmt(item.end - item.start)} ms${item.failed ? ", failed" : ""}`;
+    spans.push({ kind: "item", lane: item.lane, key: item.cell, start: item.start, end: item.end, failed: item.failed, tip });
+  }
   const origin = spans.reduce((min, s) => Math.min(min, s.start), events.from);
   const placements = assignRows(spans, "disjoint", options.overlapToleranceMs ?? 1);
   const rowKeys = new Map<string, { lane: Lane; row: number }>();
@@ -69,7 +93,7 @@ export function toConcurrencySvg(events: RecordedEvents, options: ConcurrencySvg
     if (colour === undefined) colours.set(name, (colour = options.colours?.[name] ?? PALETTE[colours.size % PALETTE.length]!));
     return colour;
   };
-  for (const span of [...spans].sort((a, b) => a.start - b.start)) colourOf(span.run.cell);
+  for (const span of [...spans].sort((a, b) => a.start - b.start)) colourOf(span.key);
   const legendY = axisY + 40;
   const height = legendY + 16;
 
@@ -86,10 +110,9 @@ export function toConcurrencySvg(events: RecordedEvents, options: ConcurrencySvg
     const r = rowIndex.get(rowName(p.lane, p.row))!;
     const y = top + r * ROW + (ROW - BOX) / 2;
     const w = Math.max(0.5, x(span.end) - x(p.start));
-    const tip = `${span.run.cell}: ${fmt(span.end - span.start)} ms busy, ${fmt(span.run.waited)} ms waiting for inputs${span.run.failed ? ", failed" : ""}`;
     boxes[r]!.push(
-      `<rect class="run" data-cell="${escape(span.run.cell)}" x="${fmt(x(p.start))}" y="${y}" width="${fmt(w)}" height="${BOX}" rx="2" fill="${colourOf(span.run.cell)}"` +
-        `${span.run.failed ? ' stroke="#c00" stroke-width="2"' : ' stroke="#333" stroke-width="0.5"'}><title>${escape(tip)}</title></rect>`,
+      `<rect class="${span.kind}" data-cell="${escape(span.key)}" x="${fmt(x(p.start))}" y="${y}" width="${fmt(w)}" height="${BOX}" rx="2" fill="${colourOf(span.key)}"` +
+        `${span.failed ? ' stroke="#c00" stroke-width="2"' : ' stroke="#333" stroke-width="0.5"'}><title>${escape(span.tip)}</title></rect>`,
     );
   });
   rows.forEach((r, i) => {
@@ -129,15 +152,13 @@ function cellName(path: string): string {
   return path.slice(path.lastIndexOf(".") + 1);
 }
 
-/** `my_pipeline.scalable#thread-1/my_pipeline.scalable.inner#async-2` → `scalable#thread-1/inner#async-2`. */
+/**
+ * A lane with the pipeline's path left out of each scalable cell's path:
+ * `my_pipeline.scalable#thread-1/my_pipeline.scalable.inner#async-2` →
+ * `scalable#thread-1/inner#async-2` (method names, which may hold a URL, stay as they are).
+ */
 export function shortLane(lane: Lane): string {
-  return lane
-    .split("/")
-    .map((part) => {
-      const hash = part.indexOf("#");
-      return hash < 0 ? part : cellName(part.slice(0, hash)) + part.slice(hash);
-    })
-    .join("/");
+  return lane.replace(/(^|\/)(?:[\w$-]+\.)+(?=[\w$-]+#)/g, "$1");
 }
 
 /** The first of 1, 2, 5, 10, 20, 50, … that is at least `raw`. */
