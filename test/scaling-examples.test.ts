@@ -152,7 +152,7 @@ describe("examples/remote", () => {
     expect(checkTrace(trace)).toEqual([]);
     const remoteLanes = laneNames(trace).filter((lane) => lane.startsWith("scaleup.scalable_multiplier#remote"));
     expect(remoteLanes).toHaveLength(4);
-    expect(trace.traceEvents.filter((e) => e.ph === "f")).toHaveLength(8); // each item to the printer run that took it
+    expect(trace.traceEvents.filter((e) => e.ph === "f" && e.name === "item")).toHaveLength(8); // each item to the printer run that took it
     const svg = parseXml(toConcurrencySvg(events, { unitMs: 20 }));
     const svgLanes = Array.from(svg.querySelectorAll("g.lane"), (g) => g.getAttribute("data-lane")!);
     expect(svgLanes.filter((lane) => lane.includes("#remote"))).toHaveLength(4);

@@ -20,7 +20,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import type { CellRunEvent, CloneItemEvent, Lane, RecordedEvents } from "./events.js";
-import { inferConsumer, linkItems } from "./item-flows.js";
+import { inferConsumer, linkItems, producerRuns } from "./item-flows.js";
 import { assignRows, busySpan, compareLanes, rowName } from "./lanes.js";
 
 /** One entry of `traceEvents` (the fields of the Trace Event Format that cellflow writes). */
@@ -101,9 +101,11 @@ const micros = (ms: number, origin: number) => Math.round((ms - origin) * 1e6) /
  * to an overflow lane of the same name plus a number, `"main (2)"`, so every lane's
  * boxes nest properly (an overlap up to `overlapToleranceMs` is not concurrency: the
  * later box starts where the earlier ended). Counters (`C`): `queue <scalable cell>` with `outstanding`,
- * `filled` and `capacity`. Flows (`s` → `f`): from each clone item to the run of the
- * consumer that took it, linked by order (the k-th item taken is the k-th run of the
- * consumer; see `item-flows.ts`). Times: `ts` and `dur` in microseconds from the
+ * `filled` and `capacity`. Flows (`s` → `f`), following an item through its stages:
+ * `"input"` from the upstream run that made a clone item's inputs (the one that ended
+ * last while they were on their way, `inputMs` before the item's start) to the item, and
+ * `"item"` from each clone item to the run of the consumer that took it, linked by order
+ * (the k-th item taken is the k-th run of the consumer; see `item-flows.ts`). Times: `ts` and `dur` in microseconds from the
  * recording's start (or its earliest event, if that is earlier).
  */
 export function toChromeTrace(events: RecordedEvents, options: ChromeTraceOptions = {}): ChromeTrace {
@@ -176,20 +178,23 @@ export function toChromeTrace(events: RecordedEvents, options: ChromeTraceOption
 
   if (options.flows !== false) {
     let id = 0;
+    /** An arrow from the end of box `from` into box `to` (at its start, or later: never before the arrow starts); none if `to` ended first. */
+    const arrow = (name: string, from: ChromeTraceEvent, to: ChromeTraceEvent, args: Record<string, unknown>): void => {
+      const s = Math.max(from.ts, from.ts + from.dur! - 1); // just inside the end of `from`
+      const f = Math.max(to.ts, s);
+      if (f > to.ts + to.dur!) return; // `to` ended before `from` did: not linked after all
+      const flow = { name, cat: "flow", id: ++id, args };
+      traceEvents.push({ ...flow, ph: "s", ts: s, pid: PID, tid: from.tid });
+      traceEvents.push({ ...flow, ph: "f", bp: "e", ts: f, pid: PID, tid: to.tid });
+    };
     for (const cell of new Set(events.cloneItems.map((item) => item.cell))) {
       const consumer = options.consumers?.[cell] ?? inferConsumer(events, cell);
+      for (const { item, run } of producerRuns(events, cell, consumer)) {
+        arrow("input", placed.get(runBoxes.get(run)!)!, placed.get(itemBoxes.get(item)!)!, { cell, ticket: item.ticket, from: run.cell });
+      }
       if (consumer === undefined) continue;
       for (const { item, run } of linkItems(events, cell, consumer)) {
-        const from = placed.get(itemBoxes.get(item)!)!;
-        const to = placed.get(runBoxes.get(run)!)!;
-        // Start just inside the item's end; end inside the consumer's box, not before the start.
-        const s = Math.max(from.ts, from.ts + from.dur! - 1);
-        const f = Math.max(to.ts, s);
-        if (f > to.ts + to.dur!) continue; // the consumer's work ended before the item did: not its item
-        id++;
-        const flow = { name: "item", cat: "flow", id, args: { cell, ticket: item.ticket } };
-        traceEvents.push({ ...flow, ph: "s", ts: s, pid: PID, tid: from.tid });
-        traceEvents.push({ ...flow, ph: "f", bp: "e", ts: f, pid: PID, tid: to.tid });
+        arrow("item", placed.get(itemBoxes.get(item)!)!, placed.get(runBoxes.get(run)!)!, { cell, ticket: item.ticket, to: consumer });
       }
     }
   }

@@ -7,6 +7,10 @@
  * and the recording covers the scalable cell from its first item (start recording before
  * deploy: clones start on items then); otherwise there are no links to draw.
  *
+ * Upstream, an item's inputs arrive in the `inputMs` before its start: the run of a cell
+ * outside the scalable cell that ended last in that window made them (see
+ * {@link producerRuns}).
+ *
  * @module
  */
 import type { CellRunEvent, CloneItemEvent, RecordedEvents } from "./events.js";
@@ -86,5 +90,37 @@ export function linkItems(events: RecordedEvents, cell: string, consumer: string
   const runs = runsByCell(events.cellRuns.filter((run) => run.cell === consumer)).get(consumer) ?? [];
   const links: ItemLink[] = [];
   for (let k = 0; k < Math.min(items.length, runs.length); k++) links.push({ item: items[k]!, run: runs[k]! });
+  return links;
+}
+
+/** Milliseconds a producer's end may lie past the item's start (its end is read a moment late). */
+const LATE_MS = 1;
+
+/**
+ * For each item of `cell`, the run that made its inputs, if the recording has it: the run,
+ * of a cell outside the scalable cell other than `consumer`, that ended last while the
+ * item's inputs were on their way (in `[start - inputMs, start]`, give or take a
+ * millisecond). With several upstream cells that is the nearest one (a chain's last).
+ */
+export function producerRuns(events: RecordedEvents, cell: string, consumer: string | undefined): ItemLink[] {
+  const upstream = events.cellRuns
+    .filter((run) => run.cell !== consumer && run.cell !== cell && !run.cell.startsWith(`${cell}.`))
+    .sort((a, b) => a.end - b.end);
+  const links: ItemLink[] = [];
+  for (const item of events.cloneItems) {
+    if (item.cell !== cell || !(item.inputMs > 0)) continue;
+    const from = item.start - item.inputMs - LATE_MS;
+    const to = item.start + LATE_MS;
+    let producer: CellRunEvent | undefined;
+    for (let lo = 0, hi = upstream.length; lo < hi; ) {
+      // the last run ending at or before `to`
+      const mid = (lo + hi) >> 1;
+      if (upstream[mid]!.end <= to) {
+        producer = upstream[mid];
+        lo = mid + 1;
+      } else hi = mid;
+    }
+    if (producer !== undefined && producer.end >= from) links.push({ item, run: producer });
+  }
   return links;
 }

@@ -59,14 +59,26 @@ describe.each(["async", "thread", "process"] as const)("the trace of a run with 
     expect(counters[0]).toMatchObject({ name: "queue p.sc", args: { outstanding: expect.any(Number), filled: expect.any(Number), capacity: expect.any(Number) } });
 
     // Flows: one per item the sink took (12 pulls), from a clone lane to the sink's run.
-    const starts = trace.traceEvents.filter((e) => e.ph === "s");
-    const ends = trace.traceEvents.filter((e) => e.ph === "f");
+    const starts = trace.traceEvents.filter((e) => e.ph === "s" && e.name === "item");
+    const ends = trace.traceEvents.filter((e) => e.ph === "f" && e.name === "item");
     expect(ends).toHaveLength(12);
     expect(starts.map((e) => e.args?.ticket)).toEqual(Array.from({ length: 12 }, (_, i) => i));
     const sinkBoxes = boxesOf(trace, "p.sink_output");
     for (const [i, end] of ends.entries()) {
       expect(names.get(starts[i]!.tid)).toMatch(/#/);
       expect(sinkBoxes.some((b) => b.tid === end.tid && b.ts <= end.ts && end.ts <= b.ts + b.dur!)).toBe(true);
+    }
+
+    // Upstream: arrows from the source runs that made items' inputs into those items.
+    const inputs = trace.traceEvents.filter((e) => e.ph === "f" && e.name === "input");
+    expect(inputs.length).toBeGreaterThan(0);
+    const sourceBoxes = boxesOf(trace, "p.source");
+    const inside = (e: { ts: number; tid: number }, boxes: typeof items) => boxes.some((b) => b.tid === e.tid && b.ts <= e.ts && e.ts <= b.ts + b.dur!);
+    for (const end of inputs) {
+      expect(end.args?.from).toBe("p.source");
+      expect(inside(end, items)).toBe(true);
+      const start = trace.traceEvents.find((e) => e.ph === "s" && e.id === end.id)!;
+      expect(inside(start, sourceBoxes)).toBe(true);
     }
   });
 });
@@ -91,7 +103,7 @@ describe("the trace of the scale-up cells", () => {
     for (let n = 1; n <= 4; n++) expect(lanes).toContain(`my_pipeline.scalable_multiplier#async-${n}`);
     // The printer is the consumer read off the recording: 8 items, 8 arrows into printer runs.
     const names = laneOfTid(trace);
-    const ends = trace.traceEvents.filter((e) => e.ph === "f");
+    const ends = trace.traceEvents.filter((e) => e.ph === "f" && e.name === "item");
     expect(ends).toHaveLength(8);
     const printer = boxesOf(trace, "my_pipeline.printer");
     for (const end of ends) {
@@ -119,7 +131,7 @@ describe("the trace of a bounded recording", () => {
     expect(trace.otherData.dropped).toBe(events.dropped);
     expect(trace.traceEvents.every((e) => e.ts >= 0)).toBe(true);
     // Without the first tickets the order of the queue cannot be matched: no arrows rather than wrong ones.
-    expect(trace.traceEvents.filter((e) => e.ph === "f")).toEqual([]);
+    expect(trace.traceEvents.filter((e) => e.ph === "f" && e.name === "item")).toEqual([]);
   });
 });
 
@@ -141,8 +153,8 @@ describe("a crashed and replaced clone", () => {
     const trace = toChromeTrace(recorder.stop().events());
     expect(checkTrace(trace)).toEqual([]);
     expect(laneNames(trace)).toContain("p.sc#thread-3"); // the replacement
-    const ends = trace.traceEvents.filter((e) => e.ph === "f");
-    expect(trace.traceEvents.filter((e) => e.ph === "s").map((e) => e.args?.ticket)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const ends = trace.traceEvents.filter((e) => e.ph === "f" && e.name === "item");
+    expect(trace.traceEvents.filter((e) => e.ph === "s" && e.name === "item").map((e) => e.args?.ticket)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(ends).toHaveLength(8);
   });
 
@@ -174,7 +186,7 @@ describe("a crashed and replaced clone", () => {
     const failed = trace.traceEvents.find((e) => e.ph === "X" && e.args?.failed === true);
     expect(names.get(failed!.tid)).toBe(lane(2));
     expect(failed).toMatchObject({ cname: "terrible", ts: 2000, dur: 4000 });
-    const starts = trace.traceEvents.filter((e) => e.ph === "s");
+    const starts = trace.traceEvents.filter((e) => e.ph === "s" && e.name === "item");
     expect(starts.map((e) => [e.args?.ticket, names.get(e.tid)])).toEqual([
       [0, lane(1)],
       [1, lane(3)],
@@ -183,7 +195,7 @@ describe("a crashed and replaced clone", () => {
     // The sink's runs are drawn as their busy part: the first one from 5 ms to 5.5 ms.
     expect(boxesOf(trace, "p.sink")[0]).toMatchObject({ ts: 5000, dur: 500 });
     // Ticket 1's flow ends inside the second sink run's busy part (12 to 12.5 ms)…
-    const ends = trace.traceEvents.filter((e) => e.ph === "f");
+    const ends = trace.traceEvents.filter((e) => e.ph === "f" && e.name === "item");
     expect(ends[1]!.ts).toBeGreaterThanOrEqual(12000);
     // …and ticket 2 (done at 10 ms, before the third run) ends at that run's start.
     expect(ends[2]!.ts).toBe(12600);
