@@ -2,18 +2,15 @@
  * A recording as a Chrome Trace Event file, which Perfetto UI (https://ui.perfetto.dev)
  * and `chrome://tracing` open: one named lane (a trace "thread") per clone, a box per
  * cell run and per clone item, the queue fill of each scalable cell as a counter track,
- * and arrows that follow each item from the clone that made it to the run that took it.
+ * and arrows that follow each item from the run that made its inputs, through its clone,
+ * to the run that took it.
  *
  * ```ts
- * import { subscribe } from "node:diagnostics_channel";
- * import { CHANNELS, writeChromeTrace, type CellRunEvent, type CloneItemEvent, type QueueFillEvent } from "@cellflow/core";
- * const cellRuns: CellRunEvent[] = [], cloneItems: CloneItemEvent[] = [], queueFills: QueueFillEvent[] = [];
- * subscribe(CHANNELS.cellRun, (e) => cellRuns.push(e as CellRunEvent));
- * subscribe(CHANNELS.cloneItem, (e) => cloneItems.push(e as CloneItemEvent));
- * subscribe(CHANNELS.queueFill, (e) => queueFills.push(e as QueueFillEvent));
- * const from = performance.now();
- * // … run the pipeline; then:
- * await writeChromeTrace("trace.json", { cellRuns, cloneItems, queueFills, from, to: performance.now(), dropped: 0 });
+ * import { Recorder, writeChromeTrace } from "@cellflow/core";
+ * const recorder = new Recorder().start(); // before deploy: clones start on items then
+ * await pipeline.deploy();
+ * for (let i = 0; i < 100; i++) await pipeline.pull();
+ * await writeChromeTrace("trace.json", recorder.stop().events());
  * ```
  *
  * @module
@@ -100,13 +97,18 @@ const micros = (ms: number, origin: number) => Math.round((ms - origin) * 1e6) /
  * Boxes of one lane that would partly overlap (concurrent async work on one thread) go
  * to an overflow lane of the same name plus a number, `"main (2)"`, so every lane's
  * boxes nest properly (an overlap up to `overlapToleranceMs` is not concurrency: the
- * later box starts where the earlier ended). Counters (`C`): `queue <scalable cell>` with `outstanding`,
- * `filled` and `capacity`. Flows (`s` → `f`), following an item through its stages:
- * `"input"` from the upstream run that made a clone item's inputs (the one that ended
- * last while they were on their way, `inputMs` before the item's start) to the item, and
- * `"item"` from each clone item to the run of the consumer that took it, linked by order
- * (the k-th item taken is the k-th run of the consumer; see `item-flows.ts`). Times: `ts` and `dur` in microseconds from the
- * recording's start (or its earliest event, if that is earlier).
+ * later box starts where the earlier ended).
+ *
+ * Counters (`C`): `queue <scalable cell>` with `outstanding`, `filled` and `capacity`.
+ * Flows (`s` → `f`) follow an item through its stages: `"input"` from the upstream run
+ * that made a clone item's inputs (the one that ended last while they were on their
+ * way, `inputMs` before the item's start) to the item, and `"item"` from each clone item
+ * to the run of the consumer that took it, linked by order (the k-th item taken is the
+ * k-th run of the consumer; see `item-flows.ts`).
+ *
+ * Times: `ts` and `dur` in microseconds from the recording's start (or its earliest
+ * event, if that is earlier). Everything goes in one trace process; its name is
+ * `processName`.
  */
 export function toChromeTrace(events: RecordedEvents, options: ChromeTraceOptions = {}): ChromeTrace {
   let origin = events.from;

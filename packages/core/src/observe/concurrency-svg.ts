@@ -5,8 +5,10 @@
  *
  * ```ts
  * import { writeFileSync } from "node:fs";
- * import { toConcurrencySvg } from "@cellflow/core";
- * writeFileSync("concurrency.svg", toConcurrencySvg(events, { unitMs: 20, title: "2 clones" }));
+ * import { Recorder, toConcurrencySvg } from "@cellflow/core";
+ * const recorder = new Recorder().start();
+ * // … deploy and pull the pipeline, then:
+ * writeFileSync("concurrency.svg", toConcurrencySvg(recorder.stop().events(), { unitMs: 20, title: "2 clones" }));
  * ```
  *
  * @module
