@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { Recorder, toChromeTrace, type CellRunEvent, type ChromeTrace, type CloneItemEvent, type RecordedEvents } from "@cellflow/core";
-import { ScalableMath, ScalableTrouble, markerPath, removeMarkers, type TroubleItem } from "../fixtures/thread-cells.js";
+import { OuterScalable, ScalableMath, ScalableTrouble, markerPath, removeMarkers, type TroubleItem } from "../fixtures/thread-cells.js";
 import { eventually, harness } from "../threads/harness.js";
 import { checkTrace, laneNames } from "./trace-checker.js";
 
@@ -80,6 +80,29 @@ describe.each(["async", "thread", "process"] as const)("the trace of a run with 
       const start = trace.traceEvents.find((e) => e.ph === "s" && e.id === end.id)!;
       expect(inside(start, sourceBoxes)).toBe(true);
     }
+  });
+});
+
+describe("the trace of nested scalable cells", () => {
+  it("names the inner clones' lanes after the outer clone's (outer/inner) and passes the checker", async () => {
+    const { pipeline, scalable } = harness(OuterScalable, (i) => i);
+    scalable.nested.scaleUp(2, "async");
+    await scalable.scaleUp(1, "thread");
+    const recorder = new Recorder().start();
+    await pipeline.deploy();
+    try {
+      for (let i = 0; i < 8; i++) await pipeline.pull();
+    } finally {
+      await pipeline.undeploy();
+    }
+    const trace = toChromeTrace(recorder.stop().events());
+    expect(checkTrace(trace)).toEqual([]);
+    const lanes = laneNames(trace);
+    expect(lanes).toEqual(expect.arrayContaining(["main", "p.sc#thread-1", "p.sc#thread-1/p.sc.nested#async-1", "p.sc#thread-1/p.sc.nested#async-2"]));
+    const names = laneOfTid(trace);
+    for (const e of boxesOf(trace, "p.sc.nested.math")) expect(names.get(e.tid)).toMatch(/^p\.sc#thread-1\/p\.sc\.nested#async-[12]/);
+    const outerArrows = trace.traceEvents.filter((e) => e.ph === "f" && e.name === "item" && e.args?.cell === "p.sc");
+    expect(outerArrows).toHaveLength(8);
   });
 });
 
