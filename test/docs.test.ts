@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { DagPipeline } from "../examples/basics/dag.js";
+import { parseXml } from "../packages/core/test/observe/parse-xml.mjs";
+import { checkTrace } from "../packages/core/test/observe/trace-checker.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const read = (path: string) => readFileSync(`${repoRoot}/${path}`, "utf8");
@@ -27,6 +29,7 @@ const guidePages = [
   "scalable-cells.md",
   "threads-and-processes.md",
   "interop.md",
+  "where-time-goes.md",
   "monitor.md",
 ];
 
@@ -69,6 +72,20 @@ describe("docs/ guide pages", () => {
   it("topology.md shows the DAG's real topology description", () => {
     const json = blocks(read("docs/topology.md")).find((b) => b.lang === "json");
     expect(JSON.parse(json!.code)).toEqual(new DagPipeline(null, "dag").getTopologyDescription());
+  });
+
+  it("where-time-goes.md shows the committed figures: traces that pass the checker, SVGs with a box per cell run of the trace", () => {
+    const page = read("docs/where-time-goes.md");
+    for (const clones of [0, 1, 2, 4]) {
+      expect(page).toContain(`](images/concurrency-${clones}.svg)`);
+      const trace = JSON.parse(read(`docs/figures/trace-${clones}.json`));
+      expect(checkTrace(trace)).toEqual([]);
+      const runs = trace.traceEvents.filter((e: { ph: string; cat?: string }) => e.ph === "X" && e.cat === "cell-run");
+      const svg = parseXml(read(`docs/images/concurrency-${clones}.svg`));
+      expect(svg.querySelectorAll("rect.run").length).toBe(runs.length);
+      expect(svg.querySelectorAll("g.lane").length).toBeGreaterThanOrEqual(1 + clones);
+    }
+    expect(page).toContain("npx tsx docs/figures/render.ts");
   });
 
   it("TypeDoc converts the public API without warnings (typedoc.json treats warnings as errors)", async () => {

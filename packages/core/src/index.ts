@@ -57,6 +57,14 @@ export {
 } from "./observe/report.js";
 export { formatReport } from "./observe/report-text.js";
 export { profile, type ProfileOptions, type Profile } from "./observe/profile.js";
+export {
+  toChromeTrace,
+  writeChromeTrace,
+  type ChromeTrace,
+  type ChromeTraceEvent,
+  type ChromeTraceOptions,
+} from "./observe/chrome-trace.js";
+export { toConcurrencySvg, type ConcurrencySvgOptions } from "./observe/concurrency-svg.js";
 
 // ---- Interop (no RxJS needed; a pipeline as an Observable: "@cellflow/core/rxjs") --------
 export { IterableSource, type IterableSourceInput } from "./interop/iterable-source.js";
