@@ -36,6 +36,12 @@ export interface RemoteResult {
   readonly ticket: number;
   readonly outputs?: unknown;
   readonly error?: unknown;
+  /**
+   * On the last result of each reply: milliseconds since the worker started running the
+   * batch (what the parent sizes its batches by: the time items take on a worker, without
+   * the time the batch waited in the queue).
+   */
+  readonly ms?: number;
 }
 
 /** The parent's side: submit batches, hear results (by ticket; duplicates are possible). */
