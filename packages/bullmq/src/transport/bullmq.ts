@@ -14,9 +14,11 @@ export interface BullmqWorkerSettings {
   /** Batches run at once by this worker (each in its own thread clone). Default 1. */
   readonly concurrency?: number;
   /**
-   * Batches this worker takes ahead of those it runs: each waits in the worker until a
-   * run ends, so the worker goes from one batch to the next without a round trip to
-   * Redis in between. Default 1 (0: take a batch only when free).
+   * Batches this worker takes ahead of those it runs, while its batches run short (under
+   * 50 ms): each waits in the worker until a run ends, so the worker goes from one batch
+   * to the next without a round trip to Redis in between. A worker whose batches run
+   * longer takes none ahead (the round trip costs little there, and a slow worker would
+   * hold items a free one could run). Default 1 (0: take a batch only when free).
    */
   readonly prefetch?: number;
   /** How long a batch's lock holds without renewal: a dead worker's batch runs again after about this. Default 1500 ms. */
@@ -149,6 +151,9 @@ export function bullmqWorker(target: BullmqTarget, settings: BullmqWorkerSetting
       // A lost connection (Redis restarting) is retried by ioredis; BullMQ reports it here.
       worker.on("error", ignoreConnectionError);
       await worker.waitUntilReady();
+    },
+    holdAtOnce(batches: number): void {
+      if (worker !== null && worker.concurrency !== batches) worker.concurrency = batches;
     },
     async close(): Promise<void> {
       await worker?.close();

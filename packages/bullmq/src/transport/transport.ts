@@ -72,5 +72,7 @@ export type BatchHandler = (batch: RemoteBatch, reply: (results: readonly Remote
 /** The worker's side: take batches from the queue and run them. */
 export interface WorkerTransport {
   serve(handler: BatchHandler): Promise<void>;
+  /** How many batches the worker holds at once from now on (those it runs and those it took ahead). */
+  holdAtOnce?(batches: number): void;
   close(): Promise<void>;
 }

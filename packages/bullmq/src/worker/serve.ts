@@ -2,7 +2,7 @@ import { createClone, serializeError, type CloneHandle, type CloneSettings, type
 import type { CloneShape } from "@cellflow/core/clone-methods";
 import { remoteCellNamed, remoteCellNames } from "../cells/remote-cells.js";
 import { decodeValue, encodeValue } from "../encoding/json-values.js";
-import { bullmqWorker, type BullmqTarget, type BullmqWorkerSettings } from "../transport/bullmq.js";
+import { bullmqWorker, DEFAULT_PREFETCH, type BullmqTarget, type BullmqWorkerSettings } from "../transport/bullmq.js";
 import type { RemoteBatch, RemoteResult, WorkerTransport } from "../transport/transport.js";
 
 /** A worker process's settings: where to take batches from, and how. */
@@ -15,6 +15,9 @@ export interface ServeOptions extends BullmqTarget, BullmqWorkerSettings {
 export interface RemoteWorker {
   close(): Promise<void>;
 }
+
+/** A worker takes batches ahead while its batches run shorter than this (see `BullmqWorkerSettings.prefetch`). */
+const PREFETCH_BELOW_MS = 50;
 
 /** Thread clones kept per recipe (a cell with its shape and parameters), at most this many idle. */
 const MAX_IDLE_CLONES = 8;
@@ -62,7 +65,11 @@ export async function serveRemoteCells(options: ServeOptions): Promise<RemoteWor
     idleCount++;
   }
 
-  const lanes: Lane[] = Array.from({ length: Math.max(1, options.concurrency ?? 1) }, () => new Lane(take, giveBack));
+  const runs = Math.max(1, options.concurrency ?? 1);
+  const lanes: Lane[] = Array.from({ length: runs }, () => new Lane(take, giveBack));
+  const prefetch = options.prefetch ?? DEFAULT_PREFETCH;
+  /** Takes batches ahead only while they run short (`BullmqWorkerSettings.prefetch`). */
+  const ranFor = (ms: number) => transport.holdAtOnce?.(runs + (ms < PREFETCH_BELOW_MS ? prefetch : 0));
 
   await transport.serve(async (batch, reply) => {
     const refusal = refusalOf(batch, version);
@@ -97,6 +104,7 @@ export async function serveRemoteCells(options: ServeOptions): Promise<RemoteWor
       await lane.started(running);
       started = performance.now();
       await running;
+      ranFor(performance.now() - started);
     } catch (error) {
       // The thread clone died: the items it did not finish fail with why; the clone is gone.
       dead = true;
