@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `cellflow worker --module <file or package> [--redis URL] [--queue NAME] [--concurrency N] [--version V]`
+ * `cellflow worker --module <file or package> [--redis URL] [--queue NAME] [--concurrency N] [--prefetch N] [--version V]`
  *
  * Imports the module (which registers its cells with `registerRemoteCells`) and serves
  * remote clones of them from the queue until SIGTERM or SIGINT, which let the batches in
@@ -12,10 +12,11 @@ import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { remoteCellNames } from "./cells/remote-cells.js";
+import { DEFAULT_PREFETCH } from "./transport/bullmq.js";
 import { redactedUrl } from "./transport/redis-connection.js";
 import { serveRemoteCells } from "./worker/serve.js";
 
-const USAGE = `usage: cellflow worker --module <file or package> [--redis redis://host:6379] [--queue cellflow] [--concurrency 1] [--version 1]`;
+const USAGE = `usage: cellflow worker --module <file or package> [--redis redis://host:6379] [--queue cellflow] [--concurrency 1] [--prefetch 1] [--version 1]`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -34,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
       redis: { type: "string", default: process.env.CELLFLOW_REDIS ?? "redis://127.0.0.1:6379" },
       queue: { type: "string", default: "cellflow" },
       concurrency: { type: "string", default: "1" },
+      prefetch: { type: "string", default: String(DEFAULT_PREFETCH) },
       version: { type: "string", default: "1" },
     },
     strict: true,
@@ -47,6 +49,11 @@ async function main(argv: string[]): Promise<number> {
     console.error(`cellflow worker: --concurrency needs a positive integer, got "${values.concurrency}"`);
     return 2;
   }
+  const prefetch = Number(values.prefetch);
+  if (!Number.isInteger(prefetch) || prefetch < 0) {
+    console.error(`cellflow worker: --prefetch needs a whole number (0 or more), got "${values.prefetch}"`);
+    return 2;
+  }
   try {
     await importCells(moduleSpecifier(values.module));
   } catch (error) {
@@ -58,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`cellflow worker: ${values.module} registers no remote cells (registerRemoteCells(import.meta.url, { … }))`);
     return 1;
   }
-  const worker = await serveRemoteCells({ redis: values.redis, queue: values.queue, concurrency, version: values.version });
+  const worker = await serveRemoteCells({ redis: values.redis, queue: values.queue, concurrency, prefetch, version: values.version });
   console.log(`cellflow worker: serving ${cells.join(", ")} from queue "${values.queue}" on ${redactedUrl(values.redis)}`);
   await new Promise<void>((done) => {
     const stop = () => {

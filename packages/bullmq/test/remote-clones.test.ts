@@ -4,13 +4,16 @@
  * clones (SPEC 3 and 5.2), parameters set on the template reaching the workers, values
  * that JSON alone would change (Dates, typed arrays, NaN, -0) arriving intact, a worker of
  * another code version refused with an error the pull reports, and no worker at all: a
- * pull waits until one comes.
+ * pull waits until one comes. Pipelining (issue #10): a clone has several batches out
+ * at once, and a worker takes one ahead of the one it runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { Queue } from "bullmq";
 import { remote } from "@cellflow/bullmq";
+import { RemoteClone } from "../src/remote/remote-clone.js";
 import { CellPullError, type CloneNoticeEvent } from "@cellflow/core";
 import { RemotePipeline } from "./fixtures/remote-cells.js";
 import { startRedis, type RedisServer } from "./redis-server.js";
@@ -162,6 +165,50 @@ describe("remote clones on BullMQ", () => {
       );
     });
     expect(run).toEqual({ code: 0, stdout: "0 1 4 9 16\n", stderr: "" });
+  }, 60_000);
+
+  it("keep several batches out per clone, a worker taking one ahead: every item once, in order, parameters per claim", async () => {
+    await workersOn("pipelined", 1); // --prefetch 1 by default: two batches active on one worker
+    const out = { now: 0, most: 0 };
+    const runBatch = RemoteClone.prototype.runBatch;
+    RemoteClone.prototype.runBatch = function (this: RemoteClone, inputs, onResults) {
+      out.most = Math.max(out.most, ++out.now);
+      return runBatch.call(this, inputs, onResults).finally(() => out.now--);
+    };
+    const queue = new Queue("pipelined", { connection: { url: redis.url }, skipVersionCheck: true });
+    const pipeline = new RemotePipeline(null, "remote");
+    pipeline.squares.square.delayMs.setValue(20); // a batch of one item each (about 20 ms of work per job)
+    pipeline.squares.scaleUp(1, remote({ redis: redis.url, queue: "pipelined" }));
+    await pipeline.deploy();
+    try {
+      const factors: number[] = [];
+      let mostActive = 0;
+      for (let i = 0; i < 40; i++) {
+        if (i === 20) pipeline.squares.square.factor.setValue(3); // a new recipe: the worker swaps its thread clone
+        const { squared } = await pipeline.pull();
+        expect(squared.x).toBe(i);
+        factors.push(i === 0 ? 1 : squared.y / (i * i));
+        if (mostActive < 2) mostActive = Math.max(mostActive, await queue.getActiveCount());
+      }
+      // Items claimed before the change ran with 1, those after with 3: never the other way round.
+      expect(factors.filter((f) => f !== 1 && f !== 3)).toEqual([]);
+      expect(factors.indexOf(3)).toBeGreaterThan(0);
+      expect(factors.lastIndexOf(1)).toBeLessThan(factors.indexOf(3));
+      expect(factors.at(-1)).toBe(3);
+      // The one clone had all three of its batches out at once (RemoteClone.batchesInFlight).
+      expect(out.most).toBe(3);
+      // Safety net, not a timing assertion: wait (bounded) until the worker held two jobs at once.
+      const deadline = Date.now() + 10_000;
+      while (mostActive < 2 && Date.now() < deadline) {
+        await pipeline.pull();
+        mostActive = Math.max(mostActive, await queue.getActiveCount());
+      }
+      expect(mostActive).toBe(2);
+    } finally {
+      RemoteClone.prototype.runBatch = runBatch;
+      await pipeline.undeploy();
+      await queue.close();
+    }
   }, 60_000);
 
   it("stop a worker that cannot import its module at once, saying why, with no stack trace", async () => {

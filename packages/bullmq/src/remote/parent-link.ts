@@ -10,8 +10,10 @@ interface PendingBatch {
   readonly sentAt: number;
   readonly results: Array<ItemResult | undefined>;
   delivered: number;
+  /** The worker's running time of the batch, as its replies said (RemoteResult.ms); undefined if none did. */
+  ms: number | undefined;
   readonly onResults: (results: ItemResult[]) => void;
-  readonly resolve: () => void;
+  readonly resolve: (ms: number | undefined) => void;
 }
 
 /**
@@ -64,17 +66,24 @@ export class ParentLink {
     await this.#transport.close();
   }
 
-  /** Sends one batch; resolves once every item's result was handed to `onResults`. */
-  send(recipe: RemoteBatch["recipe"], inputs: readonly unknown[], onResults: (results: ItemResult[]) => void): Promise<void> {
+  /**
+   * Sends one batch; resolves once every item's result was handed to `onResults`, with the
+   * milliseconds the batch ran on its worker (undefined if the worker did not say).
+   */
+  send(
+    recipe: RemoteBatch["recipe"],
+    inputs: readonly unknown[],
+    onResults: (results: ItemResult[]) => void,
+  ): Promise<number | undefined> {
     const id = `${this.#id}-${this.#batches++}`; // BullMQ job ids may not hold ":"
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<number | undefined>((resolve, reject) => {
       const batch: RemoteBatch = {
         id,
         replyTo: this.#transport.replyTo,
         recipe,
         items: inputs.map((encoded, ticket) => ({ ticket, inputs: encoded })),
       };
-      this.#pending.set(id, { batch, sentAt: Date.now(), results: new Array(inputs.length).fill(undefined), delivered: 0, onResults, resolve });
+      this.#pending.set(id, { batch, sentAt: Date.now(), results: new Array(inputs.length).fill(undefined), delivered: 0, ms: undefined, onResults, resolve });
       this.#watchWorkers();
       this.#transport.submit(batch).catch((error: unknown) => {
         this.#pending.delete(id);
@@ -146,6 +155,7 @@ export class ParentLink {
         r.error !== undefined
           ? { error: deserializeError(r.error as SerializedError) }
           : { outputs: decodeValue(r.outputs) as Record<string, unknown> };
+      if (typeof r.ms === "number") pending.ms = Math.max(pending.ms ?? 0, r.ms);
       touched.add(r.batch);
     }
     for (const id of touched) {
@@ -157,7 +167,7 @@ export class ParentLink {
       if (ready.length > 0) pending.onResults(ready);
       if (pending.delivered === pending.results.length) {
         this.#pending.delete(id);
-        pending.resolve();
+        pending.resolve(pending.ms);
       }
     }
   }

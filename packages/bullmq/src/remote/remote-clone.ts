@@ -4,6 +4,18 @@ import type { RemoteRecipe } from "../transport/transport.js";
 import type { ParentLink } from "./parent-link.js";
 
 /**
+ * About 20 ms of work per job (50 before pipelining): 10 ms items go one per job, so a
+ * worker ten times slower holds one item (and one taken ahead) of the stream at a time;
+ * quick items still fill a job (1 ms items: 20 per job; tiny ones: the manager's cap).
+ */
+const BATCH_TARGET_MS = 20;
+/**
+ * Jobs out per clone: with a clone per worker, one running, one the worker took ahead
+ * (`prefetch`), one on its way, so a worker finds its next job waiting.
+ */
+const BATCHES_IN_FLIGHT = 3;
+
+/**
  * A clone whose items run on remote workers: each batch of queue slots the clone manager
  * hands it travels as one job, to whichever worker takes it; results come back through
  * the parent link, in item order. The template's parameters travel with every batch, so
@@ -13,10 +25,14 @@ export class RemoteClone implements CloneHandle {
   readonly method: string;
   /**
    * A batch is a job through Redis (a few milliseconds of round trip, not a thread's
-   * tens of microseconds): about 50 ms of work per job lets quick items share that cost
-   * (`pnpm bench remote`), while a job still holds a short stretch of the stream.
+   * tens of microseconds), taken by whichever worker is free, a slow one included. Jobs
+   * are kept short, about BATCH_TARGET_MS of work (sized by the time items take on the
+   * workers, which they report), so a slow worker holds few items of the stream; several
+   * are out at once (BATCHES_IN_FLIGHT), so the round trip of one overlaps the work of
+   * the others and a worker that finishes a job finds the next one waiting.
    */
-  readonly batchTargetMs = 50;
+  readonly batchTargetMs = BATCH_TARGET_MS;
+  readonly batchesInFlight = BATCHES_IN_FLIGHT;
   readonly #link: ParentLink;
   readonly #cell: string;
   readonly #version: string;
@@ -46,7 +62,7 @@ export class RemoteClone implements CloneHandle {
     return result.outputs;
   }
 
-  runBatch(inputs: readonly Readonly<Record<string, unknown>>[], onResults: (results: ItemResult[]) => void): Promise<void> {
+  runBatch(inputs: readonly Readonly<Record<string, unknown>>[], onResults: (results: ItemResult[]) => void): Promise<number | undefined> {
     return this.#link.send(this.#recipe(), inputs.map((item) => encodeValue(item, "an item's inputs")), onResults);
   }
 

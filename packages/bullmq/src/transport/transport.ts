@@ -36,6 +36,12 @@ export interface RemoteResult {
   readonly ticket: number;
   readonly outputs?: unknown;
   readonly error?: unknown;
+  /**
+   * On the last result of each reply: milliseconds since the worker started running the
+   * batch (what the parent sizes its batches by: the time items take on a worker, without
+   * the time the batch waited in the queue).
+   */
+  readonly ms?: number;
 }
 
 /** The parent's side: submit batches, hear results (by ticket; duplicates are possible). */
@@ -66,5 +72,7 @@ export type BatchHandler = (batch: RemoteBatch, reply: (results: readonly Remote
 /** The worker's side: take batches from the queue and run them. */
 export interface WorkerTransport {
   serve(handler: BatchHandler): Promise<void>;
+  /** How many batches the worker holds at once from now on (those it runs and those it took ahead). */
+  holdAtOnce?(batches: number): void;
   close(): Promise<void>;
 }

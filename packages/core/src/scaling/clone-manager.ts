@@ -91,6 +91,12 @@ const SMOOTHING = 0.3;
  * crash loses nothing either and an item that kills clones fails alone. Each item runs
  * with the parameter values of its claim: applied before it when the clone holds others,
  * and a batch never spans two sets of values.
+ *
+ * Pipelining (`CloneHandle.batchesInFlight` > 1: remote clones): up to that many batches
+ * are out at once, each of at most a window of items, so the manager holds up to that
+ * many windows. Batches may come back in any order; each result fills its own ticket. A
+ * change of parameter values waits until no batch is out, a retry runs alone, and a crash
+ * is handled once every batch out has come back.
  */
 export class CloneManager {
   private stopRequested = false;
@@ -108,10 +114,18 @@ export class CloneManager {
   private readonly ready: Claim[] = [];
   /** Items whose clone died: run again one at a time before anything else. */
   private readonly retries: Claim[] = [];
-  /** Items in the message the clone is working on. */
+  /** Items in the messages the clone is working on. */
   private inFlight = 0;
-  /** A message is out to the clone (or its crash is being handled). */
-  private busy = false;
+  /** Messages (batches) out to the clone. */
+  private out = 0;
+  /** A crash of the clone is being handled (`crashed` running). */
+  private crashing = false;
+  /** A retry (an item that crashed a clone) is out: it runs alone. */
+  private alone = false;
+  /** Batches out at once at most (the handle's `batchesInFlight`, 1 by default). */
+  private depth: number;
+  /** A batch came back crashed while others were out: handled once they are back (pipelining). */
+  private crash: { readonly error: CloneCrashedError; readonly undone: Claim[] } | null = null;
   /** The clone is gone and no replacement came: hand every claim over to other managers. */
   private dropped = false;
   private feeding = true;
@@ -143,6 +157,7 @@ export class CloneManager {
     this.handle = clone.handle;
     this.applied = clone.parameters;
     this.lane = clone.lane;
+    this.depth = depthOf(clone.handle);
     let markIdle!: () => void;
     this.idle = new Promise<void>((resolve) => (markIdle = resolve));
     this.markIdle = () => {
@@ -166,11 +181,16 @@ export class CloneManager {
     });
   }
 
-  /** Handles a crash of the clone noticed while it was idle. */
-  private async recoverIdleCrash(error: CloneCrashedError): Promise<void> {
-    this.busy = true;
-    await this.crashed([], error);
-    this.busy = false;
+  /** A message is out to the clone, or its crash is being handled. */
+  private get busy(): boolean {
+    return this.out > 0 || this.crashing;
+  }
+
+  /** Handles a crash of the clone noticed while it was idle (or, pipelining, that left `undone` claims). */
+  private async recoverIdleCrash(error: CloneCrashedError, undone: readonly Claim[] = []): Promise<void> {
+    this.crashing = true;
+    await this.crashed(undone, error);
+    this.crashing = false;
     this.pokeFeeder();
     this.dispatch();
   }
@@ -206,9 +226,9 @@ export class CloneManager {
     this.dispatch();
   }
 
-  /** Items this manager may hold at once (claimed, waiting or in flight); 1 without batching. */
+  /** Items this manager may hold at once (claimed, waiting or in flight): a window per batch it may have out; 1 without batching. */
   get windowSize(): number {
-    return this.window;
+    return this.window * this.depth;
   }
 
   requestStop(): void {
@@ -237,7 +257,7 @@ export class CloneManager {
   private async feed(): Promise<void> {
     try {
       while (!this.stopRequested) {
-        if (this.held >= this.window) {
+        if (this.held >= this.window * this.depth) {
           await new Promise<void>((resolve) => (this.wakeFeeder = resolve));
           continue;
         }
@@ -254,16 +274,16 @@ export class CloneManager {
           this.source.release(this, [claim]);
           return;
         }
-        if (this.window === 1 && !this.busy && claim.crashes === 0 && this.held === 0) {
+        if (this.window === 1 && this.depth === 1 && !this.busy && claim.crashes === 0 && this.held === 0) {
           // One item at a time (async clones, slow items): run it right here, a plain loop
           // with no hand-over to the runner, so this path costs what it did before batching.
-          this.busy = true;
+          this.out = 1;
           this.inFlight = 1;
           const result = await this.processOne(claim);
           this.inFlight = 0;
           if (result instanceof CloneCrashedError) await this.crashed([claim], result);
           else this.source.complete(claim.ticket, result);
-          this.busy = false;
+          this.out = 0;
           this.dispatch(); // retries, after a crash
           continue;
         }
@@ -272,7 +292,7 @@ export class CloneManager {
         // Sent in this same tick when the clone is free: a lone item goes out as fast as without batching.
         const sent = this.dispatch();
         // One item at a time (async clones, slow items): wait for it right here, as a plain loop would.
-        if (sent !== undefined && this.window === 1) await sent;
+        if (sent !== undefined && this.window === 1 && this.depth === 1) await sent;
       }
     } finally {
       this.feeding = false;
@@ -281,33 +301,60 @@ export class CloneManager {
   }
 
   /**
-   * Unless a message is out: sends the claimed items to the clone (a retry alone, else
-   * everything ready as one batch), in ticket order. Once nothing is left and a stop was
-   * asked for (or the feeder is done), the manager is idle.
+   * While fewer batches than the clone takes are out: sends the claimed items to the
+   * clone (a retry alone, else what is ready as one batch, of at most a window when
+   * pipelining), in ticket order. Once nothing is left and a stop was asked for (or the
+   * feeder is done), the manager is idle. Returns the last batch sent.
    */
   private dispatch(): Promise<void> | undefined {
-    if (this.busy) return undefined;
-    const noticed = this.crashNoticed;
-    if (noticed !== null) {
-      this.crashNoticed = null;
-      // Unless the failure of the message that was out already replaced the clone.
-      if (noticed.handle === this.handle && !this.stopRequested) return this.recoverIdleCrash(noticed.error);
+    if (this.crashing || this.out >= this.depth) return undefined;
+    if (this.out > 0) {
+      // A crash (noticed, or a batch back crashed) is handled once every batch is back; a retry runs alone.
+      if (this.crash !== null || this.crashNoticed !== null || this.alone) return undefined;
+    } else {
+      const crash = this.crash;
+      if (crash !== null) {
+        this.crash = null;
+        this.crashNoticed = null;
+        return this.recoverIdleCrash(crash.error, crash.undone.sort(byTicket));
+      }
+      const noticed = this.crashNoticed;
+      if (noticed !== null) {
+        this.crashNoticed = null;
+        // Unless the failure of the message that was out already replaced the clone.
+        if (noticed.handle === this.handle && !this.stopRequested) return this.recoverIdleCrash(noticed.error);
+      }
     }
-    let batch: Claim[];
     if (this.dropped) {
       this.checkIdle();
       return undefined;
     }
-    if (this.retries.length > 0) batch = [this.retries.shift()!];
-    else if (this.ready.length === 1) batch = [this.ready.pop()!];
-    else if (this.ready.length > 0) batch = this.ready.splice(0, this.sameParameters());
-    else {
-      this.checkIdle();
-      return undefined;
+    let sent: Promise<void> | undefined;
+    while (this.out < this.depth) {
+      const batch = this.nextBatch();
+      if (batch === null) break;
+      this.out++;
+      this.inFlight += batch.length;
+      sent = this.runBatch(batch);
     }
-    this.busy = true;
-    this.inFlight = batch.length;
-    return this.runBatch(batch);
+    if (this.out === 0) this.checkIdle();
+    return sent;
+  }
+
+  /** The next batch to send, or null: nothing ready, or it must wait for the batches out. */
+  private nextBatch(): Claim[] | null {
+    if (this.retries.length > 0) {
+      // An item that already killed a clone runs alone, so it cannot take others down with it.
+      if (this.out > 0) return null;
+      this.alone = true;
+      return [this.retries.shift()!];
+    }
+    const ready = this.ready;
+    if (ready.length === 0) return null;
+    if (this.depth === 1) return ready.length === 1 ? [ready.pop()!] : ready.splice(0, this.sameParameters());
+    // Other values than the clone holds are applied when no batch is out (a batch never runs with values of another).
+    if (this.out > 0 && ready[0]!.parameters !== this.applied) return null;
+    return ready.splice(0, Math.min(this.window, this.sameParameters()));
   }
 
   /**
@@ -324,9 +371,24 @@ export class CloneManager {
 
   private async runBatch(batch: readonly Claim[]): Promise<void> {
     const crash = await this.process(batch);
-    this.inFlight = 0;
-    if (crash !== null) await this.crashed(crash.undone, crash.error);
-    this.busy = false;
+    if (crash !== null) this.inFlight -= crash.undone.length;
+    this.alone = false;
+    if (this.depth === 1) {
+      this.inFlight = 0;
+      this.out = 0;
+      if (crash !== null) {
+        this.crashing = true;
+        await this.crashed(crash.undone, crash.error);
+        this.crashing = false;
+      }
+    } else {
+      this.out--;
+      // Handled by `dispatch` once no batch is out: the clone's other batches fail the same way.
+      if (crash !== null) {
+        if (this.crash === null) this.crash = { error: crash.error, undone: [...crash.undone] };
+        else this.crash.undone.push(...crash.undone);
+      }
+    }
     this.pokeFeeder();
     this.dispatch();
   }
@@ -356,6 +418,7 @@ export class CloneManager {
     this.handle = replacement.handle;
     this.applied = replacement.parameters;
     this.lane = replacement.lane;
+    this.depth = depthOf(replacement.handle);
     this.watch(replacement.handle);
     this.itemMs = undefined;
     this.window = 1;
@@ -387,12 +450,16 @@ export class CloneManager {
       itemStart = end;
       this.publishItem(claim, start, end, "error" in result);
     };
+    let applying = false;
     try {
       // One set of values per batch (`dispatch` splits batches where they change).
       const parameters = batch[0]!.parameters;
-      if (parameters !== this.applied) await this.apply(parameters);
+      if (parameters !== this.applied) {
+        applying = true;
+        await this.apply(parameters);
+      }
       const runBatch = this.handle.runBatch;
-      if (runBatch === undefined || batch.length === 1) {
+      if (runBatch === undefined || (batch.length === 1 && this.depth === 1)) {
         for (const claim of batch) {
           const result = await this.runTimed(claim);
           if (result instanceof CloneCrashedError) return { error: result, undone: batch.slice(done) };
@@ -403,7 +470,7 @@ export class CloneManager {
       let bytes = 0;
       for (const claim of batch) bytes += inputBytes(shape, claim.inputs);
       const start = performance.now();
-      await runBatch.call(
+      const running = runBatch.call(
         this.handle,
         batch.map((claim) => cloneInputs(shape, claim.inputs)),
         (results, spans) => {
@@ -412,7 +479,10 @@ export class CloneManager {
           this.pokeFeeder(); // the window has room again
         },
       );
-      this.adaptWindow(performance.now() - start, batch.length, bytes);
+      // Pipelining: batches of the values just applied may follow this one now (sent after it).
+      if (applying && this.depth > 1) this.dispatch();
+      const ranMs = await running;
+      this.adaptWindow(typeof ranMs === "number" ? ranMs : performance.now() - start, batch.length, bytes);
       return null;
     } catch (error) {
       if (error instanceof CloneCrashedError) return { error, undone: batch.slice(done) };
@@ -482,6 +552,12 @@ export class CloneManager {
     const byBytes = this.itemBytes > 0 ? Math.floor(MAX_WINDOW_BYTES / this.itemBytes) : MAX_WINDOW;
     this.window = Math.max(1, Math.min(MAX_WINDOW, byTime, byBytes));
   }
+}
+
+/** How many batches `handle` takes at once (`batchesInFlight`, at least 1). */
+function depthOf(handle: CloneHandle): number {
+  const depth = handle.batchesInFlight ?? 1;
+  return Number.isInteger(depth) && depth > 1 ? depth : 1;
 }
 
 function byTicket(a: Claim, b: Claim): number {

@@ -26,17 +26,32 @@ export interface CloneHandle {
    * clone itself fails (e.g. CloneCrashedError): the results handed over before stand.
    * `spans`, when the clone timed its items (it does while someone in the parent listens
    * to the engine's events), gives each result's `[start, end]` in epoch milliseconds.
+   *
+   * It may resolve to the milliseconds the items took where they ran (a remote worker's
+   * own figure, without the time the batch waited in a queue or travelled): the manager
+   * then sizes batches by that instead of the time it saw the batch out.
    */
   runBatch?(
     inputs: readonly Readonly<Record<string, unknown>>[],
     onResults: (results: ItemResult[], spans?: readonly ItemSpan[]) => void,
-  ): Promise<void>;
+  ): Promise<void | number | undefined>;
   /**
    * About how many milliseconds of work one `runBatch` call should carry (default 2,
    * right for a worker thread's message round trip). A clone whose round trip costs more
    * (a job through a remote queue) asks for more, so quick items share that cost.
    */
   readonly batchTargetMs?: number;
+  /**
+   * How many `runBatch` calls the manager may have out to this clone at once (default 1:
+   * the next batch goes when the last one is done). A clone whose batches wait in a queue
+   * that several workers take from (remote clones) asks for more, so a job's round trip
+   * overlaps the work of the batches before it and batches can stay short. The manager
+   * calls `applyParameters` only while no batch is out (so batches of two sets of values
+   * are never out at once), runs an item that crashed a clone alone, and handles a crash
+   * once every batch out has come back. Batches may finish in any order; their results
+   * fill their own tickets, so outputs still leave in input order.
+   */
+  readonly batchesInFlight?: number;
   /**
    * Parameter values for the next items (the template's values when those items were
    * claimed: every value set or defaulted, not only the changed ones), applied before the

@@ -176,15 +176,39 @@ function reply(request: CloneRequest, value: Record<string, unknown> | undefined
   }
 }
 
+/**
+ * Items run strictly in the order their requests came: a request to run sent while
+ * another runs (a remote worker sends the batch it took ahead before the one it runs has
+ * ended, so the thread goes on to it without waiting for the worker) starts when the
+ * one before it has ended. Other requests are answered as they come.
+ */
+let runs: Promise<void> = Promise.resolve();
+
+function fail(request: CloneRequest, error: unknown): void {
+  port.send({ id: request.id, ok: false, error: serializeError(error) }, []);
+}
+
+/** Runs `step` after the runs before it; a step that throws still lets the next ones run (and is raised as before). */
+function afterRuns(step: () => Promise<void>): void {
+  runs = runs.then(step).catch((error: unknown) => {
+    process.nextTick(() => {
+      throw error; // uncaught, as the rejection was before the runs were chained
+    });
+  });
+}
+
 port.onRequest((request) => {
   if (request.op === "run" || request.op === "runBatch") recorder.setRecording(request.observe === true);
   if (request.op === "runBatch") {
-    // Only a reply that cannot be sent at all ends up here: fail what is left of the batch.
-    runBatch(request).catch((error: unknown) => port.send({ id: request.id, ok: false, error: serializeError(error) }, []));
+    // Only a reply that cannot be sent at all ends up in `fail`: what is left of the batch fails.
+    afterRuns(() => runBatch(request).catch((error: unknown) => fail(request, error)));
     return;
   }
-  handle(request).then(
-    (value) => reply(request, value),
-    (error: unknown) => port.send({ id: request.id, ok: false, error: serializeError(error) }, []),
-  );
+  const answer = () =>
+    handle(request).then(
+      (value) => reply(request, value),
+      (error: unknown) => fail(request, error),
+    );
+  if (request.op === "run") afterRuns(answer);
+  else void answer();
 });
