@@ -11,7 +11,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { CellPullError, CloneCrashedError, DataCloneError, type CloneCrashEvent, type ScalableCell } from "@cellflow/core";
-import { ScalableTrouble, markerPath, removeMarkers, type Trouble, type TroubleItem } from "../fixtures/thread-cells.js";
+import { ScalableNapping, ScalableTrouble, markerPath, removeMarkers, type Trouble, type TroubleItem } from "../fixtures/thread-cells.js";
 import { eventually, harness, pullOutcomes } from "./harness.js";
 import { managersOf } from "../engine-internals.js";
 
@@ -165,6 +165,26 @@ describe.each(["thread", "process"] as const)('batched "%s" clones', (method) =>
       expect(await eventually(() => crashes.length >= 1)).toBe(true);
       expect(crashes).toHaveLength(1);
       expect(crashes[0]).toMatchObject({ method, replaced: true, retried: true });
+    } finally {
+      await pipeline.undeploy();
+    }
+  });
+
+  it("lose no result of an item that ends while the results before it go back (a partial reply sent during its wait)", async () => {
+    // Every 20th item waits 8 ms, longer than the clone's partial-reply interval: the
+    // results before it go back mid-batch. An item result pushed to the list just sent
+    // was lost, and its pull waited forever (found with remote workers, issue #10).
+    const { pipeline, scalable, sinks } = harness(ScalableNapping, (i) => i);
+    await scalable.scaleUp(1, method);
+    await pipeline.deploy();
+    try {
+      let widest = 1;
+      for (let i = 0; i < 200; i++) {
+        await pipeline.pull();
+        widest = Math.max(widest, ...windows(scalable));
+      }
+      expect(sinks.output!.values).toEqual(Array.from({ length: 200 }, (_, i) => i + 1000));
+      expect(widest).toBeGreaterThan(1); // it batched
     } finally {
       await pipeline.undeploy();
     }

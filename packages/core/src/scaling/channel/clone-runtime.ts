@@ -90,11 +90,15 @@ async function runBatch(request: Extract<CloneRequest, { op: "runBatch" }>): Pro
     for (const inputs of request.items) {
       if (done.length > 0 && performance.now() - since >= PARTIAL_REPLY_MS) flush(true);
       const start = spans === undefined ? 0 : performance.timeOrigin + performance.now();
+      // The result first, then the push: `done.push(await …)` would read `done` before the
+      // await, and a partial reply sent meanwhile (which starts a new `done`) would lose it.
+      let result: ItemResult<SerializedError>;
       try {
-        done.push({ outputs: await host!.run(inputs) });
+        result = { outputs: await host!.run(inputs) };
       } catch (error) {
-        done.push({ error: serializeError(error) });
+        result = { error: serializeError(error) };
       }
+      done.push(result);
       spans?.push([start, performance.timeOrigin + performance.now()]);
     }
   } finally {
