@@ -14,7 +14,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Queue } from "bullmq";
 import { remote } from "@cellflow/bullmq";
 import { RemoteClone } from "../src/remote/remote-clone.js";
-import { CellPullError, type CloneNoticeEvent } from "@cellflow/core";
+import { CellPullError, Recorder, type CloneNoticeEvent } from "@cellflow/core";
 import { RemotePipeline } from "./fixtures/remote-cells.js";
 import { startRedis, type RedisServer } from "./redis-server.js";
 import { startWorker, type WorkerProcess } from "./workers.js";
@@ -209,6 +209,43 @@ describe("remote clones on BullMQ", () => {
       await pipeline.undeploy();
       await queue.close();
     }
+  }, 60_000);
+
+  it("ship the workers' events to a listening parent: items timed on the worker, its cells' runs on the remote clones' lanes", async () => {
+    await workersOn("observed", 2);
+    const pipeline = new RemotePipeline(null, "remote");
+    pipeline.squares.square.delayMs.setValue(2);
+    pipeline.squares.scaleUp(2, remote({ redis: redis.url, queue: "observed" }));
+    const recorder = new Recorder().start(); // before deploy: clones start on items then
+    await pipeline.deploy();
+    try {
+      for (let i = 0; i < 30; i++) await pipeline.pull();
+    } finally {
+      await pipeline.undeploy();
+      recorder.stop();
+    }
+    const { cellRuns, cloneItems } = recorder.events();
+    const items = cloneItems.filter((i) => i.cell === "remote.squares");
+    const lanes = new Set(items.map((i) => i.lane));
+    expect(lanes.size).toBe(2);
+    // The method's name says where (queue and Redis, no password); the lane counts the clones.
+    for (const lane of lanes) expect(lane).toMatch(/^remote\.squares#remote:observed@redis:\/\/127\.0\.0\.1:\d+#\d+-\d+$/);
+    expect(items.every((i) => i.method.startsWith("remote:observed@") && !i.failed)).toBe(true);
+    const tickets = items.map((i) => i.ticket).sort((a, b) => a - b);
+    expect(tickets.slice(0, 30)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    // The square's runs happened on the workers and came back with the results, on the remote clones' lanes.
+    const runs = cellRuns.filter((r) => r.cell === "remote.squares.square");
+    expect(runs.length).toBeGreaterThanOrEqual(30);
+    expect(new Set(runs.map((r) => r.lane))).toEqual(lanes);
+    // Each item's span is the worker's own (epoch ms moved onto this clock): its run lies within it.
+    for (const lane of lanes) {
+      const own = runs.filter((r) => r.lane === lane);
+      for (const item of items.filter((i) => i.lane === lane)) {
+        const inside = own.filter((r) => r.start >= item.start - 1 && r.end <= item.end + 1);
+        expect(inside.length).toBeGreaterThanOrEqual(1);
+      }
+    }
+    for (const item of items) expect(item.end - item.start).toBeGreaterThanOrEqual(1); // a 2 ms timer (libuv may fire it a little early)
   }, 60_000);
 
   it("stop a worker that cannot import its module at once, saying why, with no stack trace", async () => {

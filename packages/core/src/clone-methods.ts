@@ -15,7 +15,10 @@ export {
   type CloneRecipe,
   type ItemResult,
   type CloneNotice,
+  type RunBatchOptions,
 } from "./scaling/clone-method.js";
+// Carrying the engine's events from where clones run to where the pipeline runs.
+export { observingAny, publishShipped, type ShippedEvents, type ItemSpan } from "./observe/shipping.js";
 export { createLocalClone } from "./scaling/methods/async-clone.js";
 export type { CloneShape, Endpoint } from "./scaling/clone-shape.js";
 export type { CloneSettings, ParameterValue, NestedScaling } from "./scaling/clone-settings.js";

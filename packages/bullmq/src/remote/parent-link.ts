@@ -1,4 +1,4 @@
-import { deserializeError, type CloneNotice, type ItemResult, type SerializedError } from "@cellflow/core/clone-methods";
+import { deserializeError, publishShipped, type CloneNotice, type ItemResult, type ItemSpan, type SerializedError } from "@cellflow/core/clone-methods";
 import { decodeValue } from "../encoding/json-values.js";
 import type { ParentTransport, RemoteBatch, RemoteResult } from "../transport/transport.js";
 
@@ -9,10 +9,12 @@ interface PendingBatch {
   readonly batch: RemoteBatch;
   readonly sentAt: number;
   readonly results: Array<ItemResult | undefined>;
+  /** While observed: each item's span on its worker (epoch ms), by ticket. */
+  readonly spans: Array<ItemSpan | undefined> | null;
   delivered: number;
   /** The worker's running time of the batch, as its replies said (RemoteResult.ms); undefined if none did. */
   ms: number | undefined;
-  readonly onResults: (results: ItemResult[]) => void;
+  readonly onResults: (results: ItemResult[], spans?: readonly ItemSpan[]) => void;
   readonly resolve: (ms: number | undefined) => void;
 }
 
@@ -73,7 +75,8 @@ export class ParentLink {
   send(
     recipe: RemoteBatch["recipe"],
     inputs: readonly unknown[],
-    onResults: (results: ItemResult[]) => void,
+    onResults: (results: ItemResult[], spans?: readonly ItemSpan[]) => void,
+    observe: { readonly lane: string } | null = null,
   ): Promise<number | undefined> {
     const id = `${this.#id}-${this.#batches++}`; // BullMQ job ids may not hold ":"
     return new Promise<number | undefined>((resolve, reject) => {
@@ -82,8 +85,18 @@ export class ParentLink {
         replyTo: this.#transport.replyTo,
         recipe,
         items: inputs.map((encoded, ticket) => ({ ticket, inputs: encoded })),
+        ...(observe !== null ? { observe: true, lane: observe.lane } : {}),
       };
-      this.#pending.set(id, { batch, sentAt: Date.now(), results: new Array(inputs.length).fill(undefined), delivered: 0, ms: undefined, onResults, resolve });
+      this.#pending.set(id, {
+        batch,
+        sentAt: Date.now(),
+        results: new Array(inputs.length).fill(undefined),
+        spans: observe !== null ? new Array(inputs.length).fill(undefined) : null,
+        delivered: 0,
+        ms: undefined,
+        onResults,
+        resolve,
+      });
       this.#watchWorkers();
       this.#transport.submit(batch).catch((error: unknown) => {
         this.#pending.delete(id);
@@ -151,6 +164,9 @@ export class ParentLink {
       const pending = this.#pending.get(r.batch);
       if (pending === undefined || r.ticket < 0 || r.ticket >= pending.results.length) continue; // done, or not ours
       if (pending.results[r.ticket] !== undefined) continue; // a re-run's duplicate
+      // The worker's events for these items, before the items' own (as for thread clones).
+      if (r.events !== undefined) publishShipped(r.events);
+      if (pending.spans !== null && r.span !== undefined) pending.spans[r.ticket] = r.span;
       pending.results[r.ticket] =
         r.error !== undefined
           ? { error: deserializeError(r.error as SerializedError) }
@@ -161,10 +177,13 @@ export class ParentLink {
     for (const id of touched) {
       const pending = this.#pending.get(id)!;
       const ready: ItemResult[] = [];
+      const spans: ItemSpan[] = [];
       while (pending.delivered < pending.results.length && pending.results[pending.delivered] !== undefined) {
+        const span = pending.spans?.[pending.delivered];
+        if (span !== undefined) spans.push(span);
         ready.push(pending.results[pending.delivered++]!);
       }
-      if (ready.length > 0) pending.onResults(ready);
+      if (ready.length > 0) pending.onResults(ready, spans.length === ready.length ? spans : undefined);
       if (pending.delivered === pending.results.length) {
         this.#pending.delete(id);
         pending.resolve(pending.ms);

@@ -1,4 +1,4 @@
-import type { CloneHandle, CloneNotice, CloneRecipe, CloneSettings, ItemResult, ParameterValue } from "@cellflow/core/clone-methods";
+import { observingAny, type CloneHandle, type CloneNotice, type CloneRecipe, type CloneSettings, type ItemResult, type ItemSpan, type ParameterValue } from "@cellflow/core/clone-methods";
 import { encodeValue } from "../encoding/json-values.js";
 import type { RemoteRecipe } from "../transport/transport.js";
 import type { ParentLink } from "./parent-link.js";
@@ -37,6 +37,8 @@ export class RemoteClone implements CloneHandle {
   readonly #cell: string;
   readonly #version: string;
   readonly #shape: CloneRecipe["shape"];
+  /** Its lane in the engine's events: its cells' runs on the workers carry it. */
+  readonly #lane: string;
   #settings: CloneSettings;
   #released = false;
   #stopListening: (() => void) | null = null;
@@ -47,6 +49,7 @@ export class RemoteClone implements CloneHandle {
     this.#cell = cell;
     this.#version = version;
     this.#shape = recipe.shape;
+    this.#lane = recipe.lane ?? method;
     this.#settings = recipe.settings;
     link.acquire(); // from creation, so no other clone's undeploy closes the link under it
   }
@@ -62,8 +65,13 @@ export class RemoteClone implements CloneHandle {
     return result.outputs;
   }
 
-  runBatch(inputs: readonly Readonly<Record<string, unknown>>[], onResults: (results: ItemResult[]) => void): Promise<number | undefined> {
-    return this.#link.send(this.#recipe(), inputs.map((item) => encodeValue(item, "an item's inputs")), onResults);
+  runBatch(
+    inputs: readonly Readonly<Record<string, unknown>>[],
+    onResults: (results: ItemResult[], spans?: readonly ItemSpan[]) => void,
+  ): Promise<number | undefined> {
+    // While someone here listens to the engine's events, the worker times the items and ships its events.
+    const observe = observingAny() ? { lane: this.#lane } : null;
+    return this.#link.send(this.#recipe(), inputs.map((item) => encodeValue(item, "an item's inputs")), onResults, observe);
   }
 
   async applyParameters(parameters: readonly ParameterValue[]): Promise<void> {

@@ -6,6 +6,7 @@
  *
  * Everything that crosses is JSON-safe data (values go through encoding/json-values.ts).
  */
+import type { ShippedEvents } from "@cellflow/core/clone-methods";
 
 /** What a remote worker needs to build the clone: plain data, the cell named logically. */
 export interface RemoteRecipe {
@@ -28,6 +29,10 @@ export interface RemoteBatch {
   readonly recipe: RemoteRecipe;
   /** Each item's input port values, encoded, with the item's ticket. */
   readonly items: ReadonlyArray<{ readonly ticket: number; readonly inputs: unknown }>;
+  /** Someone listens to the engine's events at the parent: time the items and ship the worker's events back. */
+  readonly observe?: boolean;
+  /** The remote clone's lane in those events: the runs of its cells on the worker carry it. */
+  readonly lane?: string;
 }
 
 /** One item's result, encoded: output port values, or the error (cellflow's serialized form). */
@@ -42,6 +47,10 @@ export interface RemoteResult {
    * the time the batch waited in the queue).
    */
   readonly ms?: number;
+  /** While observed (`RemoteBatch.observe`): when the item ran on the worker, `[start, end]` in epoch milliseconds. */
+  readonly span?: readonly [number, number];
+  /** While observed, on the last result of a reply: the engine's events on the worker for these items (epoch milliseconds). */
+  readonly events?: ShippedEvents;
 }
 
 /** The parent's side: submit batches, hear results (by ticket; duplicates are possible). */

@@ -1,4 +1,12 @@
-import { createClone, serializeError, type CloneHandle, type CloneSettings, type ItemResult } from "@cellflow/core/clone-methods";
+import {
+  createClone,
+  serializeError,
+  type CloneHandle,
+  type CloneSettings,
+  type ItemResult,
+  type ItemSpan,
+  type ShippedEvents,
+} from "@cellflow/core/clone-methods";
 import type { CloneShape } from "@cellflow/core/clone-methods";
 import { remoteCellNamed, remoteCellNames } from "../cells/remote-cells.js";
 import { decodeValue, encodeValue } from "../encoding/json-values.js";
@@ -84,23 +92,30 @@ export async function serveRemoteCells(options: ServeOptions): Promise<RemoteWor
     let next = 0;
     const sends: Promise<void>[] = [];
     let started = performance.now();
-    const send = (results: ItemResult[]) => {
-      const encoded: RemoteResult[] = results.map((result) => {
+    const send = (results: ItemResult[], spans?: readonly ItemSpan[], events?: ShippedEvents) => {
+      const encoded: RemoteResult[] = results.map((result, i) => {
         const ticket = tickets[next++]!;
+        const span = spans?.[i];
+        const timed = span === undefined ? {} : { span };
         return "error" in result
-          ? { batch: batch.id, ticket, error: serializeError(result.error) }
-          : { batch: batch.id, ticket, outputs: encodeValue(result.outputs, "an item's outputs") };
+          ? { batch: batch.id, ticket, error: serializeError(result.error), ...timed }
+          : { batch: batch.id, ticket, outputs: encodeValue(result.outputs, "an item's outputs"), ...timed };
       });
       // How long the batch has run here: the parent sizes its batches by this (RemoteResult.ms).
       const last = encoded.length - 1;
-      if (last >= 0) encoded[last] = { ...encoded[last]!, ms: performance.now() - started };
+      if (last >= 0) {
+        const shipped = events === undefined ? {} : { events: onLane(events, batch.lane ?? "remote") };
+        encoded[last] = { ...encoded[last]!, ms: performance.now() - started, ...shipped };
+      }
       sends.push(reply(encoded));
     };
     let dead = false;
     try {
       const inputs = batch.items.map((item) => decodeValue(item.inputs) as Record<string, unknown>);
       // A batch taken ahead goes to the thread at once and runs there when the one before it ends.
-      const running = clone.runBatch !== undefined ? clone.runBatch(inputs, send) : runOneByOne(clone, inputs, send);
+      // Observed at the parent: the thread clone times the items and hands its events over with the results.
+      const options = batch.observe === true ? { observe: true } : {};
+      const running = clone.runBatch !== undefined ? clone.runBatch(inputs, send, options) : runOneByOne(clone, inputs, send);
       await lane.started(running);
       started = performance.now();
       await running;
@@ -123,6 +138,21 @@ export async function serveRemoteCells(options: ServeOptions): Promise<RemoteWor
       for (const pool of idle.values()) for (const clone of pool) await clone.undeploy().catch(() => undefined);
       idle.clear();
     },
+  };
+}
+
+/**
+ * The thread clone's events as the parent's: its cells ran on the remote clone's lane
+ * (a clone of a scalable cell nested in it, on a lane after that one). Several workers
+ * may run batches of one remote clone at once; a trace spreads overlapping runs of a
+ * lane over rows.
+ */
+function onLane(events: ShippedEvents, lane: string): ShippedEvents {
+  const moved = (own: string) => (own === "main" ? lane : `${lane}/${own}`);
+  return {
+    ...events,
+    ...(events.cellRuns !== undefined ? { cellRuns: events.cellRuns.map((e) => ({ ...e, lane: moved(e.lane) })) } : {}),
+    ...(events.cloneItems !== undefined ? { cloneItems: events.cloneItems.map((e) => ({ ...e, lane: moved(e.lane) })) } : {}),
   };
 }
 

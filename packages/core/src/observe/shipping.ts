@@ -28,7 +28,10 @@ export type ItemSpan = readonly [start: number, end: number];
 /** At most this many events wait in a clone for the next reply; older ones are dropped beyond it. */
 const MAX_BUFFERED = 10_000;
 
-/** @internal Whether the parent should ask its clones to record (anyone listens to any channel). */
+/**
+ * Whether anyone in this thread listens to the engine's events: a clone method then asks
+ * its clones elsewhere to record theirs and ship them back (see `publishShipped`).
+ */
 export function observingAny(): boolean {
   return cellRunChannel.hasSubscribers || cloneItemChannel.hasSubscribers || queueFillChannel.hasSubscribers;
 }
@@ -96,7 +99,11 @@ export class EventRecorderInClone {
   }
 }
 
-/** @internal The parent's side: publishes a clone's shipped events here, on this thread's clock. */
+/**
+ * Publishes events a clone shipped from elsewhere (times in epoch milliseconds) on this
+ * thread's channels, on its `performance.now()` clock. Clocks of other machines may be
+ * off by their skew.
+ */
 export function publishShipped(events: ShippedEvents): void {
   if (events.cellRuns !== undefined && cellRunChannel.hasSubscribers) {
     for (const e of events.cellRuns) publishCellRun({ ...e, start: fromEpoch(e.start), end: fromEpoch(e.end) });

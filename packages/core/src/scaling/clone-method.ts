@@ -3,7 +3,7 @@ import type { CloneCrashedError } from "../errors/runtime-errors.js";
 import { UnknownCloneMethodError } from "../errors/runtime-errors.js";
 import type { CloneSettings, ParameterValue } from "./clone-settings.js";
 import type { CloneShape } from "./clone-shape.js";
-import type { ItemSpan } from "../observe/shipping.js";
+import type { ItemSpan, ShippedEvents } from "../observe/shipping.js";
 
 /**
  * One running clone of a scalable cell's inner cell, wherever it runs. The queue logic
@@ -33,7 +33,8 @@ export interface CloneHandle {
    */
   runBatch?(
     inputs: readonly Readonly<Record<string, unknown>>[],
-    onResults: (results: ItemResult[], spans?: readonly ItemSpan[]) => void,
+    onResults: (results: ItemResult[], spans?: readonly ItemSpan[], events?: ShippedEvents) => void,
+    options?: RunBatchOptions,
   ): Promise<void | number | undefined>;
   /**
    * About how many milliseconds of work one `runBatch` call should carry (default 2,
@@ -74,6 +75,17 @@ export interface CloneHandle {
    * a `cloneNotice` event.
    */
   onNotice?(listener: (notice: CloneNotice) => void): void;
+}
+
+/** How a clone method that forwards batches (a remote worker) asks a clone to run one. */
+export interface RunBatchOptions {
+  /**
+   * Record the engine's events in the clone and hand them (and each item's span) to
+   * `onResults` with the results, instead of publishing them in this thread: for a
+   * caller that ships them on to where the pipeline runs. Without it, a clone records
+   * only while someone in this thread listens, and publishes here.
+   */
+  readonly observe?: boolean;
 }
 
 /** Something a clone tells its scalable cell's user (see `CloneHandle.onNotice`). */

@@ -1,11 +1,11 @@
 import { CloneCrashedError, DataCloneError } from "../../errors/runtime-errors.js";
 import { locateCell } from "../cell-registry.js";
-import type { CloneHandle, CloneRecipe, ItemResult } from "../clone-method.js";
+import type { CloneHandle, CloneRecipe, ItemResult, RunBatchOptions } from "../clone-method.js";
 import type { ParameterValue } from "../clone-settings.js";
 import { deserializeError } from "./errors-across.js";
 import type { CloneBootData, CloneReply, CloneRequest } from "./protocol.js";
 import { transferablesOf, transferablesOfAll, uncloneableEntry } from "./transferables.js";
-import { observingAny, publishShipped, type ItemSpan } from "../../observe/shipping.js";
+import { observingAny, publishShipped, type ItemSpan, type ShippedEvents } from "../../observe/shipping.js";
 
 /** A live link to a clone's thread or process: the part that differs between the two. */
 export interface Channel {
@@ -55,7 +55,13 @@ export class ChannelClone implements CloneHandle {
   private nextId = 1;
   private readonly pending = new Map<
     number,
-    { resolve: (reply: OkReply) => void; reject: (e: unknown) => void; partial?: (reply: OkReply) => void }
+    {
+      resolve: (reply: OkReply) => void;
+      reject: (e: unknown) => void;
+      partial?: (reply: OkReply) => void;
+      /** The caller takes the events shipped with this request's replies (RunBatchOptions.observe). */
+      keepsEvents?: boolean;
+    }
   >();
   private deadReason: string | null = null;
   private ready: Promise<void> | null = null;
@@ -107,19 +113,22 @@ export class ChannelClone implements CloneHandle {
 
   async runBatch(
     inputs: readonly Readonly<Record<string, unknown>>[],
-    onResults: (results: ItemResult[], spans?: readonly ItemSpan[]) => void,
+    onResults: (results: ItemResult[], spans?: readonly ItemSpan[], events?: ShippedEvents) => void,
+    options: RunBatchOptions = {},
   ): Promise<void> {
     const items = inputs.map((values) => ({ ...values }));
+    const keepsEvents = options.observe === true;
     // Outputs arrive as they are; only an error needs rebuilding.
     const hand = (reply: OkReply) =>
       onResults(
         reply.results!.map((r) => ("error" in r ? { error: deserializeError(r.error) } : r)),
         reply.spans,
+        keepsEvents ? reply.events : undefined,
       );
     let reply: OkReply;
     try {
-      const request = observingAny() ? { op: "runBatch" as const, items, observe: true } : { op: "runBatch" as const, items };
-      reply = await this.request(request, this.transfer ? transferablesOfAll(items) : [], hand);
+      const request = keepsEvents || observingAny() ? { op: "runBatch" as const, items, observe: true } : { op: "runBatch" as const, items };
+      reply = await this.request(request, this.transfer ? transferablesOfAll(items) : [], hand, keepsEvents);
     } catch (error) {
       if (!(error instanceof DataCloneError)) throw error;
       // Some input cannot cross: send the items one by one, so only that item fails (naming its port).
@@ -170,13 +179,13 @@ export class ChannelClone implements CloneHandle {
   }
 
   /** Sends a request; `partial` receives the replies that say more follow ("runBatch" running long). */
-  private request(body: RequestBody, transfer: ArrayBuffer[] = [], partial?: (reply: OkReply) => void): Promise<OkReply> {
+  private request(body: RequestBody, transfer: ArrayBuffer[] = [], partial?: (reply: OkReply) => void, keepsEvents = false): Promise<OkReply> {
     this.throwIfDead();
     const id = this.nextId++;
     const request = { ...body, id } as CloneRequest;
     return new Promise((resolve, reject) => {
       if (this.pending.size === 0) this.channel!.keepAlive(true);
-      this.pending.set(id, partial === undefined ? { resolve, reject } : { resolve, reject, partial });
+      this.pending.set(id, partial === undefined ? { resolve, reject } : { resolve, reject, partial, keepsEvents });
       try {
         this.channel!.send(request, transfer);
       } catch (error) {
@@ -194,9 +203,10 @@ export class ChannelClone implements CloneHandle {
   }
 
   private settle(reply: CloneReply): void {
-    // Events the clone recorded while observed come first, so they precede the item's own.
-    if (reply.ok && reply.events !== undefined) publishShipped(reply.events);
     const waiter = this.pending.get(reply.id);
+    // Events the clone recorded while observed come first, so they precede the item's own
+    // (unless the caller takes them with the results).
+    if (reply.ok && reply.events !== undefined && waiter?.keepsEvents !== true) publishShipped(reply.events);
     if (waiter === undefined) return;
     if (reply.ok && reply.partial === true) return waiter.partial?.(reply);
     this.pending.delete(reply.id);
