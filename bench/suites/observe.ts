@@ -28,7 +28,6 @@ const coreSources = join(root, "packages/core/src/");
 const HOOK_SITES: ReadonlyArray<readonly [RegExp, string]> = [
   [/\b(?:cellRunChannel|cloneItemChannel|queueFillChannel)\.hasSubscribers\b/g, "false"],
   [/(?<!function )\bobservingAny\(\)/g, "false"],
-  [/this\.cell\[internal\.currentRun\]/g, "null"],
   [/this\.releaseListener !== null/g, "false"],
 ];
 

@@ -4,6 +4,7 @@ import { isPromiseLike } from "../util/maybe-promise.js";
 import { Inbox, type ReceiverOptions } from "./inbox.js";
 import { IO } from "./io.js";
 import { noteInputWait } from "../observe/cell-runs.js";
+import { cellRunChannel } from "../observe/channels.js";
 
 /** An input of a cell. Inside `onPull`, `await input.pull()` gets the next value. */
 export class Input<T> extends IO<T> {
@@ -27,10 +28,8 @@ export class Input<T> extends IO<T> {
     this.pulledIn = this.cell[internal.pullSerial];
     try {
       const value = this.inbox.pull();
-      if (!isPromiseLike(value)) return Promise.resolve(value);
-      const run = this.cell[internal.currentRun];
-      if (run !== null) noteInputWait(run, value);
-      return value;
+      // Kept this small (V8 inlines it): the input-wait bookkeeping lives in `noteInputWait`.
+      return isPromiseLike(value) ? (cellRunChannel.hasSubscribers ? noteInputWait(this.cell, value) : value) : Promise.resolve(value);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -71,11 +71,17 @@ export function startRun(cell: RecordedCell, lock: Serializer): void {
   lock.releaseListener = run;
 }
 
-/** An input pull of a recorded run is waiting for `value`: the time until it arrives is not the cell's. */
-export function noteInputWait(run: RunRecord, value: PromiseLike<unknown>): void {
+/**
+ * An input of `cell` is waiting for `value`: while the cell's run is recorded, the time
+ * until it arrives is not the cell's own. Returns `value`.
+ */
+export function noteInputWait<T>(cell: { readonly [internal.currentRun]: RunRecord | null }, value: Promise<T>): Promise<T> {
+  const run = cell[internal.currentRun];
+  if (run === null) return value;
   if (run.waiting++ === 0) run.waitingSince = now();
   const arrived = () => {
     if (--run.waiting === 0) run.waited += now() - run.waitingSince;
   };
   value.then(arrived, arrived);
+  return value;
 }
