@@ -55,7 +55,7 @@ const FONT = 'font-family="sans-serif" font-size="12"';
  * overlap in time (async work side by side on one thread) go on extra rows of that lane,
  * `main (2)`, so boxes never cover each other. Time 0 is the recording's start. Rows are
  * `<g class="lane">` elements and boxes `<rect class="run">`, one per cell run. A clone
- * lane with clone items but no cell runs (a remote worker ships only its items' spans)
+ * lane with clone items but no cell runs (a clone method that ships only its items' spans)
  * gets a `<rect class="item">` per item instead, coloured by the scalable cell.
  */
 export function toConcurrencySvg(events: RecordedEvents, options: ConcurrencySvgOptions = {}): string {
