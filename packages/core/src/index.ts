@@ -1,6 +1,7 @@
 /**
  * The engine: cells, IO, connections, pipelines, scalable cells, sources from iterables
- * and observables, and the typed errors. A pipeline as an RxJS Observable:
+ * and observables, its events with the bottleneck report and traces made from them, and
+ * the typed errors. A pipeline as an RxJS Observable:
  * `@cellflow/core/rxjs`; writing a clone method: `@cellflow/core/clone-methods`.
  *
  * @module @cellflow/core
