@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { compareInterleaved } from "../lib/compare.js";
+import { compareInterleaved, type Comparison } from "../lib/compare.js";
 import { round } from "../lib/stats.js";
 import { held, type BenchLine, type Suite, type SuiteContext } from "../lib/suite.js";
 
@@ -80,6 +80,17 @@ async function deployed(module: Bundle, name: string) {
   return pipeline;
 }
 
+function line(name: string, r: Comparison, target: number): BenchLine {
+  const figures = {
+    suite: SUITE,
+    case: name,
+    itemsPerSecond: Math.round(r.subjectPerSecond),
+    baselineItemsPerSecond: Math.round(r.baselinePerSecond),
+    ratios: r.ratios.map((x) => round(x, 3)),
+  };
+  return held(figures, round(r.ratio, 3), target);
+}
+
 async function* measure(context: SuiteContext): AsyncGenerator<BenchLine> {
   const dir = mkdtempSync(join(tmpdir(), "cellflow-bench-observe-"));
   try {
@@ -96,17 +107,7 @@ async function* measure(context: SuiteContext): AsyncGenerator<BenchLine> {
     try {
       context.log("3-cell pipeline: hooks, nobody listening vs no hooks");
       const off = await compareInterleaved(() => withHooks.pull(), () => withoutHooks.pull(), options);
-      yield held(
-        {
-          suite: SUITE,
-          case: "3-cell pipeline, hooks present and nobody listening, vs the same build without hooks",
-          itemsPerSecond: Math.round(off.subjectPerSecond),
-          baselineItemsPerSecond: Math.round(off.baselinePerSecond),
-          ratios: off.ratios.map((r) => round(r, 3)),
-        },
-        round(off.ratio, 3),
-        OFF_TARGET,
-      );
+      yield line("3-cell pipeline, hooks present and nobody listening, vs the same build without hooks", off, OFF_TARGET);
 
       context.log("3-cell pipeline: hooks with a Recorder attached vs no hooks");
       const recorder = new hooked.module.Recorder();
@@ -118,17 +119,7 @@ async function* measure(context: SuiteContext): AsyncGenerator<BenchLine> {
         recorder.stop();
       }
       if (recorder.events().cellRuns.length === 0) throw new Error("the recorder saw no cell run: the hooked bundle does not publish");
-      yield held(
-        {
-          suite: SUITE,
-          case: "3-cell pipeline, a Recorder attached, vs the same build without hooks",
-          itemsPerSecond: Math.round(on.subjectPerSecond),
-          baselineItemsPerSecond: Math.round(on.baselinePerSecond),
-          ratios: on.ratios.map((r) => round(r, 3)),
-        },
-        round(on.ratio, 3),
-        ON_TARGET,
-      );
+      yield line("3-cell pipeline, a Recorder attached, vs the same build without hooks", on, ON_TARGET);
     } finally {
       await withHooks.undeploy();
       await withoutHooks.undeploy();

@@ -45,8 +45,3 @@ export function publishCloneItem(event: CloneItemEvent): void {
 export function publishQueueFill(event: QueueFillEvent): void {
   queueFillChannel.publish(event);
 }
-
-/** @internal Whether anyone listens to the runs that clones record (cell runs or clone items). */
-export function observingRuns(): boolean {
-  return cellRunChannel.hasSubscribers || cloneItemChannel.hasSubscribers;
-}

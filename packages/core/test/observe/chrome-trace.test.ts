@@ -10,6 +10,7 @@ import { Recorder, toChromeTrace, type CellRunEvent, type ChromeTrace, type Clon
 import { OuterScalable, ScalableMath, ScalableTrouble, markerPath, removeMarkers, type TroubleItem } from "../fixtures/thread-cells.js";
 import { eventually, harness } from "../threads/harness.js";
 import { checkTrace, laneNames } from "./trace-checker.js";
+import { recordPulls } from "./recording.js";
 
 afterAll(removeMarkers);
 
@@ -20,14 +21,7 @@ const laneOfTid = (trace: ChromeTrace) => new Map(trace.traceEvents.filter((e) =
 async function recordMath(method: "async" | "thread" | "process", pulls = 12): Promise<RecordedEvents> {
   const { pipeline, scalable } = harness(ScalableMath, (i) => i);
   scalable.scaleUp(2, method);
-  const recorder = new Recorder().start(); // before deploy: clones start on items then
-  await pipeline.deploy();
-  try {
-    for (let i = 0; i < pulls; i++) await pipeline.pull();
-  } finally {
-    await pipeline.undeploy();
-  }
-  return recorder.stop().events();
+  return recordPulls(pipeline, pulls);
 }
 
 describe.each(["async", "thread", "process"] as const)("the trace of a run with %s clones", (method) => {
@@ -88,14 +82,7 @@ describe("the trace of nested scalable cells", () => {
     const { pipeline, scalable } = harness(OuterScalable, (i) => i);
     scalable.nested.scaleUp(2, "async");
     await scalable.scaleUp(1, "thread");
-    const recorder = new Recorder().start();
-    await pipeline.deploy();
-    try {
-      for (let i = 0; i < 8; i++) await pipeline.pull();
-    } finally {
-      await pipeline.undeploy();
-    }
-    const trace = toChromeTrace(recorder.stop().events());
+    const trace = toChromeTrace(await recordPulls(pipeline, 8));
     expect(checkTrace(trace)).toEqual([]);
     const lanes = laneNames(trace);
     expect(lanes).toEqual(expect.arrayContaining(["main", "p.sc#thread-1", "p.sc#thread-1/p.sc.nested#async-1", "p.sc#thread-1/p.sc.nested#async-2"]));
@@ -112,14 +99,7 @@ describe("the trace of the scale-up cells", () => {
     const pipeline = new ScaledPipeline(null, "my_pipeline");
     pipeline.setUnit(5);
     pipeline.scalableMultiplier.scaleUp(4);
-    const recorder = new Recorder().start();
-    await pipeline.deploy();
-    try {
-      for (let i = 0; i < 8; i++) await pipeline.pull();
-    } finally {
-      await pipeline.undeploy();
-    }
-    const trace = toChromeTrace(recorder.stop().events());
+    const trace = toChromeTrace(await recordPulls(pipeline, 8));
     expect(checkTrace(trace)).toEqual([]);
     const lanes = laneNames(trace);
     expect(lanes.slice(0, 2)).toEqual(["main", "main (2)"]);
@@ -165,15 +145,10 @@ describe("a crashed and replaced clone", () => {
     let crashes = 0;
     parts.scalable.events.on("cloneCrashed", () => crashes++);
     parts.scalable.scaleUp(2, "thread");
-    const recorder = new Recorder().start();
-    await parts.pipeline.deploy();
-    try {
-      for (let i = 0; i < 8; i++) await parts.pipeline.pull();
+    const events = await recordPulls(parts.pipeline, 8, async () => {
       expect(await eventually(() => crashes === 1)).toBe(true);
-    } finally {
-      await parts.pipeline.undeploy();
-    }
-    const trace = toChromeTrace(recorder.stop().events());
+    });
+    const trace = toChromeTrace(events);
     expect(checkTrace(trace)).toEqual([]);
     expect(laneNames(trace)).toContain("p.sc#thread-3"); // the replacement
     const ends = trace.traceEvents.filter((e) => e.ph === "f" && e.name === "item");

@@ -3,11 +3,12 @@
  * SVG image with a row per lane and a box per cell run.
  */
 import { describe, expect, it } from "vitest";
-import { Recorder, toConcurrencySvg, type CellRunEvent, type RecordedEvents } from "@cellflow/core";
+import { toConcurrencySvg, type CellRunEvent, type RecordedEvents } from "@cellflow/core";
 import { ScaledPipeline } from "../../../../examples/scaleup/cells.js";
 import { ScalableMath } from "../fixtures/thread-cells.js";
 import { harness } from "../threads/harness.js";
 import { parseXml } from "./parse-xml.mjs";
+import { recordPulls } from "./recording.js";
 
 const all = (root: ReturnType<typeof parseXml>, selector: string) => Array.from(root.querySelectorAll(selector));
 
@@ -16,14 +17,7 @@ describe("toConcurrencySvg", () => {
     const pipeline = new ScaledPipeline(null, "my_pipeline");
     pipeline.setUnit(5);
     pipeline.scalableMultiplier.scaleUp(2);
-    const recorder = new Recorder().start();
-    await pipeline.deploy();
-    try {
-      for (let i = 0; i < 6; i++) await pipeline.pull();
-    } finally {
-      await pipeline.undeploy();
-    }
-    const events = recorder.stop().events();
+    const events = await recordPulls(pipeline, 6);
     const svg = parseXml(toConcurrencySvg(events, { unitMs: 5, title: "2 clones <async>" }));
     expect(svg.tagName).toBe("svg");
     const lanes = all(svg, "g.lane").map((g) => g.getAttribute("data-lane"));
@@ -47,14 +41,7 @@ describe("toConcurrencySvg", () => {
   it("draws thread clones' runs in their lanes", async () => {
     const { pipeline, scalable } = harness(ScalableMath, (i) => i);
     scalable.scaleUp(2, "thread");
-    const recorder = new Recorder().start();
-    await pipeline.deploy();
-    try {
-      for (let i = 0; i < 8; i++) await pipeline.pull();
-    } finally {
-      await pipeline.undeploy();
-    }
-    const events = recorder.stop().events();
+    const events = await recordPulls(pipeline, 8);
     const svg = parseXml(toConcurrencySvg(events));
     expect(all(svg, "rect.run")).toHaveLength(events.cellRuns.length);
     const lanes = all(svg, "g.lane").map((g) => g.getAttribute("data-lane"));

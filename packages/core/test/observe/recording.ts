@@ -1,0 +1,22 @@
+/** Recording a real run for the observe tests. */
+import { Recorder, type Pipeline, type RecordedEvents } from "@cellflow/core";
+
+/**
+ * The events of `pulls` pulls of `pipeline`, recorded from before its deploy (clones start
+ * on items then) to after its undeploy; `afterPulls` runs after the pulls, still deployed.
+ */
+export async function recordPulls(pipeline: Pipeline, pulls: number, afterPulls?: () => Promise<void>): Promise<RecordedEvents> {
+  const recorder = new Recorder().start();
+  try {
+    await pipeline.deploy();
+    try {
+      for (let i = 0; i < pulls; i++) await pipeline.pull();
+      await afterPulls?.();
+    } finally {
+      await pipeline.undeploy();
+    }
+  } finally {
+    recorder.stop();
+  }
+  return recorder.events();
+}
