@@ -42,9 +42,13 @@ describe("remote values (encodeValue / decodeValue)", () => {
     );
   });
 
-  it("keep -0, NaN, the infinities, the element type of typed arrays and a DataView's bytes", () => {
+  it("keep -0, NaN, the infinities, an invalid Date, the element type of typed arrays and a DataView's bytes", () => {
     expect(Object.is(roundTrip(-0), -0)).toBe(true);
     expect(roundTrip([NaN, Infinity, -Infinity])).toEqual([NaN, Infinity, -Infinity]);
+    // An invalid Date (fast-check found it: it came back as 1970-01-01).
+    const invalid = roundTrip(new Date(NaN));
+    expect(invalid).toBeInstanceOf(Date);
+    expect(Number.isNaN((invalid as Date).getTime())).toBe(true);
     const view = roundTrip(new DataView(new Uint8Array([1, 2, 3, 4]).buffer, 1, 2)) as DataView;
     expect(view).toBeInstanceOf(DataView);
     expect([view.getUint8(0), view.getUint8(1)]).toEqual([2, 3]);

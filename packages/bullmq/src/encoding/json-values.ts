@@ -55,7 +55,8 @@ export function encodeValue(value: unknown, path = "value"): unknown {
   }
   if (value === null) return null;
   if (Array.isArray(value)) return value.map((item, i) => encodeValue(item, `${path}[${i}]`));
-  if (value instanceof Date) return { [TAG]: "Date", time: value.getTime() };
+  // An invalid Date's time is NaN, which JSON would turn into null (epoch 0): null says invalid.
+  if (value instanceof Date) return { [TAG]: "Date", time: Number.isNaN(value.getTime()) ? null : value.getTime() };
   if (value instanceof ArrayBuffer) return { [TAG]: "ArrayBuffer", base64: Buffer.from(value).toString("base64") };
   if (ArrayBuffer.isView(value)) {
     const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
@@ -97,7 +98,7 @@ export function decodeValue(data: unknown): unknown {
     case "BigInt":
       return BigInt(tagged.digits as string);
     case "Date":
-      return new Date(tagged.time as number);
+      return new Date(tagged.time === null ? NaN : (tagged.time as number));
     case "ArrayBuffer":
       return toArrayBuffer(tagged.base64 as string);
     case "bytes": {
