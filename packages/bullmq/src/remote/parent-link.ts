@@ -76,7 +76,7 @@ export class ParentLink {
     recipe: RemoteBatch["recipe"],
     inputs: readonly unknown[],
     onResults: (results: ItemResult[], spans?: readonly ItemSpan[]) => void,
-    observe: { readonly lane: string } | null = null,
+    observe: { readonly lane: string; readonly everyRun: boolean } | null = null,
   ): Promise<number | undefined> {
     const id = `${this.#id}-${this.#batches++}`; // BullMQ job ids may not hold ":"
     return new Promise<number | undefined>((resolve, reject) => {
@@ -85,7 +85,7 @@ export class ParentLink {
         replyTo: this.#transport.replyTo,
         recipe,
         items: inputs.map((encoded, ticket) => ({ ticket, inputs: encoded })),
-        ...(observe !== null ? { observe: true, lane: observe.lane } : {}),
+        ...(observe !== null ? { observe: true, lane: observe.lane, ...(observe.everyRun ? { everyRun: true } : {}) } : {}),
       };
       this.#pending.set(id, {
         batch,

@@ -1,4 +1,4 @@
-import { observingAny, type CloneHandle, type CloneNotice, type CloneRecipe, type CloneSettings, type ItemResult, type ItemSpan, type ParameterValue } from "@cellflow/core/clone-methods";
+import { observingAny, timingEveryRun, type CloneHandle, type CloneNotice, type CloneRecipe, type CloneSettings, type ItemResult, type ItemSpan, type ParameterValue } from "@cellflow/core/clone-methods";
 import { encodeValue } from "../encoding/json-values.js";
 import type { RemoteRecipe } from "../transport/transport.js";
 import type { ParentLink } from "./parent-link.js";
@@ -70,7 +70,7 @@ export class RemoteClone implements CloneHandle {
     onResults: (results: ItemResult[], spans?: readonly ItemSpan[]) => void,
   ): Promise<number | undefined> {
     // While someone here listens to the engine's events, the worker times the items and ships its events.
-    const observe = observingAny() ? { lane: this.#lane } : null;
+    const observe = observingAny() ? { lane: this.#lane, everyRun: timingEveryRun() } : null;
     return this.#link.send(this.#recipe(), inputs.map((item) => encodeValue(item, "an item's inputs")), onResults, observe);
   }
 

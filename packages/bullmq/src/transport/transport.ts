@@ -31,6 +31,8 @@ export interface RemoteBatch {
   readonly items: ReadonlyArray<{ readonly ticket: number; readonly inputs: unknown }>;
   /** Someone listens to the engine's events at the parent: time the items and ship the worker's events back. */
   readonly observe?: boolean;
+  /** And it times every cell run (a Recorder's `everyRun`): so do the worker's cells. */
+  readonly everyRun?: boolean;
   /** The remote clone's lane in those events: the runs of its cells on the worker carry it. */
   readonly lane?: string;
 }

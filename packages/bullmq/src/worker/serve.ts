@@ -114,7 +114,7 @@ export async function serveRemoteCells(options: ServeOptions): Promise<RemoteWor
       const inputs = batch.items.map((item) => decodeValue(item.inputs) as Record<string, unknown>);
       // A batch taken ahead goes to the thread at once and runs there when the one before it ends.
       // Observed at the parent: the thread clone times the items and hands its events over with the results.
-      const options = batch.observe === true ? { observe: true } : {};
+      const options = batch.observe === true ? { observe: true, everyRun: batch.everyRun === true } : {};
       const running = clone.runBatch !== undefined ? clone.runBatch(inputs, send, options) : runOneByOne(clone, inputs, send);
       await lane.started(running);
       started = performance.now();

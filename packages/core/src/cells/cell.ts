@@ -1,5 +1,5 @@
 import * as internal from "./internal-members.js";
-import type { EventLabel, RunRecord } from "../observe/cell-runs.js";
+import { noteRunFailure, type RunLog, type RunRecord } from "../observe/cell-runs.js";
 import { AbortedError, AlreadyDeployedError, NotDeployableError, NotDeployedError } from "../errors/lifecycle-errors.js";
 import { InvalidCellError, InvalidIOError, InvalidNameError } from "../errors/structure-errors.js";
 import type { AnyConnection } from "../connection/connection.js";
@@ -94,8 +94,8 @@ export abstract class Cell {
   [internal.currentRun]: RunRecord | null = null;
   /** @internal On a root: the lane its cells' events carry (a clone's host sets it). */
   [internal.lane]: string | undefined = undefined;
-  /** @internal Its path and lane in events, once it was recorded. */
-  [internal.eventLabel]: EventLabel | null = null;
+  /** @internal How its runs are told in events, once someone listened to one. */
+  [internal.runLog]: RunLog | null = null;
 
   constructor(parent: CompositeCell | null, name: string) {
     assertValidName(name, "cell");
@@ -214,8 +214,7 @@ export abstract class Cell {
    */
   [internal.recordFailure](error: unknown): void {
     if (error instanceof AbortedError) return;
-    const run = this[internal.currentRun];
-    if (run !== null) run.failed = true;
+    noteRunFailure(this, this[internal.pullSerializer]);
     for (const e of this[internal.emitters]) e.fanout.fail(error);
   }
 

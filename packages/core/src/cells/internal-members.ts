@@ -72,5 +72,5 @@ export const strategy = Symbol("cellflow.strategy");
 export const lane = Symbol("cellflow.lane");
 /** A single cell's run being recorded (someone listens to cell runs), else null. */
 export const currentRun = Symbol("cellflow.currentRun");
-/** A cell's path and lane for its events, looked up at its first recorded run. */
-export const eventLabel = Symbol("cellflow.eventLabel");
+/** A single cell's run log for its events (path, lane, which runs are timed), made at its first observed run. */
+export const runLog = Symbol("cellflow.runLog");

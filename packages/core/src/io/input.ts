@@ -4,7 +4,6 @@ import { isPromiseLike } from "../util/maybe-promise.js";
 import { Inbox, type ReceiverOptions } from "./inbox.js";
 import { IO } from "./io.js";
 import { noteInputWait } from "../observe/cell-runs.js";
-import { cellRunChannel } from "../observe/channels.js";
 
 /** An input of a cell. Inside `onPull`, `await input.pull()` gets the next value. */
 export class Input<T> extends IO<T> {
@@ -25,11 +24,14 @@ export class Input<T> extends IO<T> {
 
   /** Pulls the next value through the incoming connection (or returns the set value). */
   pull(): Promise<T> {
-    this.pulledIn = this.cell[internal.pullSerial];
+    const cell = this.cell;
+    this.pulledIn = cell[internal.pullSerial];
     try {
       const value = this.inbox.pull();
-      // Kept this small (V8 inlines it): the input-wait bookkeeping lives in `noteInputWait`.
-      return isPromiseLike(value) ? (cellRunChannel.hasSubscribers ? noteInputWait(this.cell, value) : value) : Promise.resolve(value);
+      // Kept this small (V8 inlines it): a timed run's input-wait bookkeeping lives in
+      // `noteInputWait`. The cell's run is timed only while someone listens, and only now
+      // and then if its runs are quick (observe/cell-runs.ts): the other pulls skip it.
+      return isPromiseLike(value) ? (cell[internal.currentRun] === null ? value : noteInputWait(cell[internal.currentRun], value)) : Promise.resolve(value);
     } catch (error) {
       return Promise.reject(error);
     }

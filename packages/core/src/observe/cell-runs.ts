@@ -1,11 +1,23 @@
 /**
- * Recording single cells' runs for the cell-run channel. `SingleCell` calls `startRun`
- * only when the channel has subscribers; `Input.pull` calls `noteInputWait` only while a
- * run is recorded. Nothing here runs when nobody listens.
+ * Recording single cells' runs for the cell-run channel. `SingleCell` calls `observeRun`
+ * only when the channel has subscribers; `Input.pull` calls `noteInputWait` only then.
+ * Nothing here runs when nobody listens.
  *
- * Recording is on the hot path while someone listens (`pnpm bench observe`), so a run
- * adds one object and no promise: its end is the release of the cell's pull lock
+ * Recording is on the hot path while someone listens (`pnpm bench observe`), so a timed
+ * run adds one object and no promise: its end is the release of the cell's pull lock
  * (`Serializer.releaseListener`), and its failure is what the cell records as one.
+ *
+ * **Which runs are timed.** Timing a run costs about 0.3 µs (clock reads, an event, the
+ * subscriber's work): nothing next to a cell busy for 40 µs a run, but more than the
+ * whole run of a cell that does next to nothing (`bench observe` measured 0.34× with
+ * every run timed). So each cell times its runs at an interval set by its recent timed
+ * runs' busy time: every run when that is `EVERY_RUN_FROM_MS` or more, else about one in
+ * `interval` (at most `MAX_INTERVAL`), so that timing costs about `BUDGET` of the cell's
+ * time (`bench observe`: 0.93 with a Recorder attached, against 0.34). The intervals are
+ * random (mean `interval`), so a cell whose slow runs come at a fixed period is not timed
+ * in step with them. The runs in between are counted, never lost: the next event stands
+ * for them (`CellRunEvent.runs`), and an untimed run that fails gets an event of its
+ * own. A `Recorder`'s `everyRun` (`holdEveryRun`) times them all.
  *
  * @module
  */
@@ -15,22 +27,109 @@ import { publishCellRun } from "./channels.js";
 import { now } from "./clock.js";
 import type { Lane } from "./events.js";
 
+/** What timing one run costs, in ms (`bench observe` with every run timed: ~0.33 µs a run). */
+const TIMING_COST_MS = 0.0004;
+/** The share of a cell's time that timing its runs may take. */
+const BUDGET = 0.01;
+/** Cells busy this long a run or longer have every run timed (TIMING_COST_MS / BUDGET: 40 µs). */
+export const EVERY_RUN_FROM_MS = TIMING_COST_MS / BUDGET;
+/** The longest mean interval between timed runs. */
+const MAX_INTERVAL = 128;
+/** How fast the mean busy time follows the timed runs. */
+const MEAN_WEIGHT = 0.25;
+
+/** How many `holdEveryRun` holds are out: while any is, every run is timed. */
+let everyRunHolds = 0;
+
+/**
+ * Times every run of every cell in this thread until the returned function is called
+ * (holds nest): for tests and for short recordings that must see each run.
+ */
+export function holdEveryRun(): () => void {
+  everyRunHolds++;
+  let held = true;
+  return () => {
+    if (held) everyRunHolds--;
+    held = false;
+  };
+}
+
+/** Whether a `holdEveryRun` is out in this thread (clones are asked to hold one too). */
+export function timingEveryRun(): boolean {
+  return everyRunHolds > 0;
+}
+
 /** What a recorded cell looks like from here (a SingleCell; structural, to keep imports one-way). */
 interface RecordedCell {
   readonly path: string;
   readonly parent: object | null;
   [internal.currentRun]: RunRecord | null;
   [internal.lane]: string | undefined;
-  [internal.eventLabel]: EventLabel | null;
+  [internal.runLog]: RunLog | null;
 }
 
-/** @internal What a cell's events say it is: looked up at its first recorded run. */
-export interface EventLabel {
+/**
+ * @internal A cell's runs as its events tell them: its path and lane (a deployed cell
+ * keeps its place, so they are looked up once), and which of its runs are timed. Made at
+ * its first run someone listened to. An untimed run only counts down here: no clock, no
+ * allocation, no release listener.
+ */
+export class RunLog {
   readonly path: string;
   readonly lane: Lane;
+  /** Runs to go until the next timed one (1: the next run); counted down by every run. */
+  countdown = 1;
+  /** The countdown's value when it was last set: `drawn - countdown` runs began since. */
+  drawn = 1;
+  /** Untimed runs since then that failed and got an event of their own. */
+  failedUntimed = 0;
+  /** Recent timed runs' mean busy time in ms (exponentially weighted); < 0 before the first. */
+  meanBusyMs = -1;
+
+  constructor(cell: RecordedCell) {
+    this.path = cell.path;
+    this.lane = laneOf(cell);
+  }
+
+  /** The runs a timed run's event stands for: it, and the untimed runs since the last event. */
+  takeRuns(): number {
+    const runs = this.drawn - this.countdown - this.failedUntimed;
+    this.drawn = this.countdown;
+    this.failedUntimed = 0;
+    return runs;
+  }
+
+  /** Whether the run in progress is untimed (it counted down, and no timed run since). */
+  get untimedRunsOut(): number {
+    return this.drawn - this.countdown - this.failedUntimed;
+  }
+
+  /**
+   * A timed run ended, busy for `busyMs` (its length minus input waits): when to time the
+   * next one. Busy time, not length: the runs of a chain's last cell last as long as the
+   * whole chain, yet timing them costs the same as timing any other cell's.
+   */
+  timedRunEnded(busyMs: number): void {
+    const mean = (this.meanBusyMs = this.meanBusyMs < 0 ? busyMs : this.meanBusyMs + (busyMs - this.meanBusyMs) * MEAN_WEIGHT);
+    let next = 1;
+    if (mean < EVERY_RUN_FROM_MS) {
+      const interval = Math.min(MAX_INTERVAL, Math.ceil(EVERY_RUN_FROM_MS / Math.max(mean, 1e-6)));
+      // Uniform on 1 … 2·interval − 1: mean `interval`, never in step with a periodic cell.
+      next = 1 + Math.floor(Math.random() * (2 * interval - 1));
+    }
+    this.countdown = next;
+    this.drawn = next;
+  }
+
+  /** The untimed run in progress failed: it gets an event of its own (its start was not read). */
+  untimedRunFailed(): void {
+    this.failedUntimed++;
+    const end = now();
+    publishCellRun({ cell: this.path, lane: this.lane, start: end, end, waited: 0, failed: true, runs: 1 });
+  }
 }
 
-/** @internal One run being recorded: when it began, its input waits so far, whether it failed. */
+/** @internal One timed run: when it began, its input waits so far, whether it failed. */
 export class RunRecord {
   readonly start = now();
   waited = 0;
@@ -40,7 +139,12 @@ export class RunRecord {
   waitingSince = 0;
   failed = false;
 
-  constructor(private readonly cell: RecordedCell) {}
+  constructor(
+    private readonly cell: RecordedCell,
+    private readonly log: RunLog,
+    /** The runs its event stands for: itself and the untimed ones before it. */
+    private readonly runs: number,
+  ) {}
 
   /** The cell's pull lock was released: the run is over. */
   released(): void {
@@ -48,9 +152,9 @@ export class RunRecord {
     if (cell[internal.currentRun] === this) cell[internal.currentRun] = null;
     const end = now();
     const waited = this.waiting > 0 ? this.waited + (end - this.waitingSince) : this.waited;
-    // A deployed cell keeps its place: its path and lane are looked up once.
-    const label = (cell[internal.eventLabel] ??= { path: cell.path, lane: laneOf(cell) });
-    publishCellRun({ cell: label.path, lane: label.lane, start: this.start, end, waited, failed: this.failed });
+    const log = this.log;
+    publishCellRun({ cell: log.path, lane: log.lane, start: this.start, end, waited, failed: this.failed, runs: this.runs });
+    log.timedRunEnded(end - this.start - waited);
   }
 }
 
@@ -62,22 +166,36 @@ export function laneOf(cell: { readonly parent: unknown }): Lane {
 }
 
 /**
- * Records the pull `cell` is starting, under `lock`: the run ends when the lock is
- * released (whatever way the pull ends), and fails if the cell records a failure.
+ * `cell` starts a pull under `lock` while someone listens: it is counted, and timed when
+ * its turn comes (see the module comment). A timed run ends when the lock is released
+ * (whatever way the pull ends), and fails if the cell records a failure.
  */
-export function startRun(cell: RecordedCell, lock: Serializer): void {
-  const run = new RunRecord(cell);
+export function observeRun(cell: RecordedCell, lock: Serializer): void {
+  const log = cell[internal.runLog] ?? (cell[internal.runLog] = new RunLog(cell));
+  if (--log.countdown > 0 && everyRunHolds === 0) return;
+  const run = new RunRecord(cell, log, log.takeRuns());
   cell[internal.currentRun] = run;
   lock.releaseListener = run;
 }
 
 /**
- * An input of `cell` is waiting for `value`: while the cell's run is recorded, the time
- * until it arrives is not the cell's own. Returns `value`.
+ * `cell` records a failure: its timed run failed, or the untimed one in progress (its
+ * pull lock is held: a failure is recorded before the lock's release) gets an event.
  */
-export function noteInputWait<T>(cell: { readonly [internal.currentRun]: RunRecord | null }, value: Promise<T>): Promise<T> {
+export function noteRunFailure(cell: RecordedCell, lock: Serializer): void {
   const run = cell[internal.currentRun];
-  if (run === null) return value;
+  if (run !== null) run.failed = true;
+  else {
+    const log = cell[internal.runLog];
+    if (log !== null && log.untimedRunsOut > 0 && lock.isBusy) log.untimedRunFailed();
+  }
+}
+
+/**
+ * An input of a cell is waiting for `value` during the cell's timed `run` (`Input.pull`
+ * calls it only then): the time until it arrives is not the cell's own. Returns `value`.
+ */
+export function noteInputWait<T>(run: RunRecord, value: Promise<T>): Promise<T> {
   if (run.waiting++ === 0) run.waitingSince = now();
   const arrived = () => {
     if (--run.waiting === 0) run.waited += now() - run.waitingSince;

@@ -90,7 +90,8 @@ const micros = (ms: number, origin: number) => Math.round((ms - origin) * 1e6) /
  *
  * - a **cell run** is drawn as its busy part: it ends at `end` and lasts
  *   `end - start - waited`, so a printer waiting for the queue does not cover the
- *   multiplier's time (`args` keep the whole run: `startMs`, `waitedMs`);
+ *   multiplier's time (`args` keep the whole run: `startMs`, `waitedMs`; and `runs`
+ *   when the box stands for more runs than its own: quick cells are timed now and then);
  * - a **clone item** spans the clone's work on the item, on the clone's lane (the inner
  *   cell's runs nest inside it).
  *
@@ -135,7 +136,7 @@ export function toChromeTrace(events: RecordedEvents, options: ChromeTraceOption
   };
   for (const run of events.cellRuns) {
     const busy = busySpan(run);
-    const args = { lane: run.lane, startMs: run.start, waitedMs: run.waited, busyMs: busy.end - busy.start, failed: run.failed };
+    const args = { lane: run.lane, startMs: run.start, waitedMs: run.waited, busyMs: busy.end - busy.start, failed: run.failed, ...(run.runs > 1 ? { runs: run.runs } : {}) };
     runBoxes.set(run, box(run.lane, busy.start, busy.end, { name: run.cell, cat: "cell-run", args, ...failedColour(run.failed) }));
   }
   for (const item of events.cloneItems) {

@@ -29,6 +29,15 @@ export interface CellRunEvent {
   readonly waited: number;
   /** The run threw (its error, or the end of its stream). */
   readonly failed: boolean;
+  /**
+   * How many of the cell's runs this event stands for: 1, or more when the cell's runs
+   * are quick enough to be timed only now and then (see `Recorder`'s `everyRun`). It is
+   * then the timed run plus the untimed runs of the cell since its previous event, which
+   * all ended without an error (an untimed run that fails gets an event of its own,
+   * `runs: 1`, with its end as its start). Estimate a cell's busy time as the sum of
+   * `runs × (end - start - waited)`.
+   */
+  readonly runs: number;
 }
 
 /** One item of a scalable cell run by one of its clones. */

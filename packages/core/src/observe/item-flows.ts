@@ -2,7 +2,8 @@
  * Following items through a scalable cell's queue: which clone item the downstream cell
  * consumed in which of its runs. The queue hands items out in ticket order, one per
  * take, so the link goes by order: the k-th item taken (ticket order) is consumed by
- * the k-th run of the consumer (runs in order of start). Simple and exact as long as the
+ * the k-th run of the consumer (runs in order of start; an event standing for several
+ * runs, `CellRunEvent.runs`, is the last of them). Simple and exact as long as the
  * consumer takes one item per run (what a cell pulling the scalable cell's output does)
  * and the recording covers the scalable cell from its first item (start recording before
  * deploy: clones start on items then); otherwise there are no links to draw.
@@ -60,9 +61,14 @@ export function inferConsumer(events: RecordedEvents, cell: string): string | un
   let best: { cell: string; score: number; mean: number } | undefined;
   for (const [candidate, runs] of runsByCell(events.cellRuns)) {
     if (candidate === cell || candidate.startsWith(`${cell}.`)) continue;
-    const n = Math.min(items.length, runs.length);
+    let n = 0;
     let after = 0;
-    for (let k = 0; k < n; k++) if (items[k]!.end <= runs[k]!.end) after++;
+    for (const [k, run] of byOrdinal(runs)) {
+      if (k >= items.length) break;
+      n++;
+      if (items[k]!.end <= run.end) after++;
+    }
+    if (n === 0) continue;
     const score = after / n;
     const mean = runs.reduce((sum, run) => sum + run.end - run.start, 0) / runs.length;
     if (score >= 0.5 && (best === undefined || score > best.score || (score === best.score && mean < best.mean))) {
@@ -70,6 +76,12 @@ export function inferConsumer(events: RecordedEvents, cell: string): string | un
     }
   }
   return best?.cell;
+}
+
+/** `runs` (one cell's, in order) with the place of each among all the cell's runs, from 0. */
+function* byOrdinal(runs: readonly CellRunEvent[]): Generator<[number, CellRunEvent]> {
+  let ordinal = -1;
+  for (const run of runs) yield [(ordinal += run.runs), run];
 }
 
 /** Each cell's runs, in order of start. */
@@ -89,7 +101,10 @@ export function linkItems(events: RecordedEvents, cell: string, consumer: string
   const items = itemsInTakeOrder(events.cloneItems, cell);
   const runs = runsByCell(events.cellRuns.filter((run) => run.cell === consumer)).get(consumer) ?? [];
   const links: ItemLink[] = [];
-  for (let k = 0; k < Math.min(items.length, runs.length); k++) links.push({ item: items[k]!, run: runs[k]! });
+  for (const [k, run] of byOrdinal(runs)) {
+    if (k >= items.length) break;
+    links.push({ item: items[k]!, run });
+  }
   return links;
 }
 

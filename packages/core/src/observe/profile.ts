@@ -17,6 +17,8 @@ export interface ProfileOptions {
   readonly ms?: number;
   /** Events to keep of each kind (see `RecorderOptions.capacity`). */
   readonly capacity?: number;
+  /** Time every cell run (see `RecorderOptions.everyRun`). */
+  readonly everyRun?: boolean;
 }
 
 /** A report with the events it was made from (for `toChromeTrace`, say). */
@@ -37,7 +39,10 @@ export async function profile(pipeline: Cell, options: ProfileOptions): Promise<
   if ((pulls === undefined) === (ms === undefined)) throw new InvalidArgumentError("profile() needs one of { pulls } or { ms }.");
   if (pulls !== undefined && (!Number.isInteger(pulls) || pulls < 1)) throw new InvalidArgumentError(`profile() pulls must be a positive integer, got ${String(pulls)}.`);
   if (ms !== undefined && !(ms > 0)) throw new InvalidArgumentError(`profile() ms must be positive, got ${String(ms)}.`);
-  const recorder = new Recorder(options.capacity === undefined ? {} : { capacity: options.capacity }).start();
+  const recorder = new Recorder({
+    ...(options.capacity === undefined ? {} : { capacity: options.capacity }),
+    ...(options.everyRun === undefined ? {} : { everyRun: options.everyRun }),
+  }).start();
   let done = 0;
   try {
     const until = ms === undefined ? Infinity : performance.now() + ms;

@@ -30,6 +30,11 @@ export function formatReport(report: ProfileReport): string {
     const now = s.clones === 0 ? "not scalable yet: put it in a ScalableCell" : `now ${s.clones}`;
     lines.push(`Suggested clones for ${s.cell}: ${s.suggested} (${now}; to keep up with ${fixed(s.targetRate)} items/s)`);
   }
+  const sampled = report.cells.filter((c) => c.timedRuns < c.items + c.errors);
+  if (sampled.length > 0) {
+    const each = sampled.map((c) => `${c.cell} 1 in ${fixed((c.items + c.errors) / Math.max(c.timedRuns, 1))}`).join(", ");
+    lines.push(`(quick runs were timed now and then, busy times estimated from them: ${each})`);
+  }
   if (report.dropped > 0) lines.push(`(${report.dropped} older events were dropped: the figures cover the newest ones)`);
   return lines.join("\n");
 }

@@ -63,6 +63,12 @@ export interface CellProfile {
   readonly cycleMs: number;
   /** Scalable cells: their clones (lanes that ran items in the span). */
   readonly clones: readonly CloneProfile[];
+  /**
+   * Runs that were timed. A cell busy under 40 µs a run has only some of its runs timed
+   * (see `CellRunEvent.runs`): its busy time and rates are then estimated from those.
+   * Equals `items + errors` when every run was timed (always so for clone items).
+   */
+  readonly timedRuns: number;
   readonly queue?: QueueProfile;
 }
 
@@ -127,15 +133,18 @@ export function analyze(events: RecordedEvents, options: AnalyzeOptions = {}): P
 }
 
 function unscaledProfile(cell: string, runs: readonly CellRunEvent[], ms: number): CellProfile {
+  // An event stands for `runs` runs: its own, timed, and the untimed ones before it.
+  let count = 0;
   let busy = 0;
   let whole = 0;
   let errors = 0;
   for (const r of runs) {
-    busy += Math.max(0, r.end - r.start - r.waited);
-    whole += r.end - r.start;
+    count += r.runs;
+    busy += r.runs * Math.max(0, r.end - r.start - r.waited);
+    whole += r.runs * (r.end - r.start);
     if (r.failed) errors++;
   }
-  const items = runs.length - errors;
+  const items = count - errors;
   return {
     cell,
     scalable: false,
@@ -144,9 +153,10 @@ function unscaledProfile(cell: string, runs: readonly CellRunEvent[], ms: number
     itemsPerSecond: (items / ms) * 1000,
     busyMs: busy,
     utilisation: busy / ms,
-    trueRate: rate(runs.length, busy),
-    cycleMs: runs.length > 0 ? whole / runs.length : 0,
+    trueRate: rate(count, busy),
+    cycleMs: count > 0 ? whole / count : 0,
     clones: [],
+    timedRuns: runs.length,
   };
 }
 
@@ -189,6 +199,7 @@ function scalableProfile(cell: string, items: readonly CloneItemEvent[], fills: 
     trueRate: clones.reduce((sum, c) => sum + c.trueRate, 0),
     cycleMs: items.length > 0 ? cycle / items.length : 0,
     clones,
+    timedRuns: items.length,
     ...(fills !== undefined && fills.length > 0 ? { queue: queueProfile(fills) } : {}),
   };
 }

@@ -10,6 +10,7 @@
  */
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { CHANNELS, cellRunChannel, cloneItemChannel, queueFillChannel, publishCellRun, publishCloneItem, publishQueueFill } from "./channels.js";
+import { holdEveryRun } from "./cell-runs.js";
 import { fromEpoch, toEpoch } from "./clock.js";
 import type { CellRunEvent, CloneItemEvent, QueueFillEvent } from "./events.js";
 
@@ -44,6 +45,8 @@ export class EventRecorderInClone {
   private count = 0;
   private dropped = 0;
   private recording = false;
+  /** Set while the parent times every run: lets this thread's hold go. */
+  private releaseEveryRun: (() => void) | null = null;
 
   private readonly onCellRun = (message: unknown) => {
     const e = message as CellRunEvent;
@@ -59,7 +62,15 @@ export class EventRecorderInClone {
   };
 
   /** Follows the parent's wish, as each request states it. */
-  setRecording(on: boolean): void {
+  setRecording(on: boolean, everyRun = false): void {
+    const timesEveryRun = on && everyRun;
+    if (timesEveryRun !== (this.releaseEveryRun !== null)) {
+      if (timesEveryRun) this.releaseEveryRun = holdEveryRun();
+      else {
+        this.releaseEveryRun!();
+        this.releaseEveryRun = null;
+      }
+    }
     if (on === this.recording) return;
     this.recording = on;
     const toggle = on ? subscribe : unsubscribe;

@@ -86,6 +86,8 @@ export interface RunBatchOptions {
    * only while someone in this thread listens, and publishes here.
    */
   readonly observe?: boolean;
+  /** With `observe`: time every cell run in the clone (the parent's Recorder has `everyRun`). */
+  readonly everyRun?: boolean;
 }
 
 /** Something a clone tells its scalable cell's user (see `CloneHandle.onNotice`). */

@@ -25,8 +25,9 @@ const recorders: Recorder[] = [];
 afterEach(() => {
   for (const r of recorders.splice(0)) r.stop();
 });
+/** A recorder timing every run (the test cells are quick: by default only some would be). */
 function recording(capacity?: number): Recorder {
-  const recorder = new Recorder(capacity === undefined ? {} : { capacity }).start();
+  const recorder = new Recorder({ everyRun: true, ...(capacity === undefined ? {} : { capacity }) }).start();
   recorders.push(recorder);
   return recorder;
 }

@@ -75,10 +75,10 @@ describe("analyze and profile", () => {
     const report = analyze({
       ...none,
       cellRuns: [
-        { cell: "p.a", lane: "main", start: 0, end: 10, waited: 0, failed: false },
-        { cell: "p.a", lane: "main", start: 10, end: 20, waited: 0, failed: true },
-        { cell: "p.b", lane: "main", start: 0, end: 20, waited: 15, failed: false },
-        { cell: "q.c", lane: "main", start: 0, end: 50, waited: 0, failed: false },
+        { cell: "p.a", lane: "main", start: 0, end: 10, waited: 0, failed: false, runs: 1 },
+        { cell: "p.a", lane: "main", start: 10, end: 20, waited: 0, failed: true, runs: 1 },
+        { cell: "p.b", lane: "main", start: 0, end: 20, waited: 15, failed: false, runs: 1 },
+        { cell: "q.c", lane: "main", start: 0, end: 50, waited: 0, failed: false, runs: 1 },
       ],
       dropped: 3,
     }, { under: "p" });

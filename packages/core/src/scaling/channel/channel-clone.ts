@@ -6,6 +6,7 @@ import { deserializeError } from "./errors-across.js";
 import type { CloneBootData, CloneReply, CloneRequest } from "./protocol.js";
 import { transferablesOf, transferablesOfAll, uncloneableEntry } from "./transferables.js";
 import { observingAny, publishShipped, type ItemSpan, type ShippedEvents } from "../../observe/shipping.js";
+import { timingEveryRun } from "../../observe/cell-runs.js";
 
 /** A live link to a clone's thread or process: the part that differs between the two. */
 export interface Channel {
@@ -107,7 +108,7 @@ export class ChannelClone implements CloneHandle {
   }
 
   async run(inputs: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
-    const request = observingAny() ? { op: "run" as const, inputs: { ...inputs }, observe: true } : { op: "run" as const, inputs: { ...inputs } };
+    const request = observingAny() ? { op: "run" as const, inputs: { ...inputs }, ...observing(false) } : { op: "run" as const, inputs: { ...inputs } };
     return (await this.request(request, this.transfer ? transferablesOf(inputs) : [])).value ?? {};
   }
 
@@ -127,7 +128,7 @@ export class ChannelClone implements CloneHandle {
       );
     let reply: OkReply;
     try {
-      const request = keepsEvents || observingAny() ? { op: "runBatch" as const, items, observe: true } : { op: "runBatch" as const, items };
+      const request = keepsEvents || observingAny() ? { op: "runBatch" as const, items, ...observing(options.everyRun === true) } : { op: "runBatch" as const, items };
       reply = await this.request(request, this.transfer ? transferablesOfAll(items) : [], hand, keepsEvents);
     } catch (error) {
       if (!(error instanceof DataCloneError)) throw error;
@@ -242,4 +243,9 @@ function extname(url: string): string {
 /** TypeScript sources (of the engine or of the cells) need tsx's loader in the clone. */
 function usesTypeScript(cellModuleUrl: string): boolean {
   return runtimeUrl.endsWith(".ts") || /\.[mc]?tsx?$/.test(cellModuleUrl);
+}
+
+/** A request's observing flags: record, and time every run if this thread (or the caller) asks. */
+function observing(everyRun: boolean): { observe: true; everyRun?: true } {
+  return everyRun || timingEveryRun() ? { observe: true, everyRun: true } : { observe: true };
 }

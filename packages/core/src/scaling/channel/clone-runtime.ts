@@ -202,7 +202,7 @@ function afterRuns(step: () => Promise<void>): void {
 }
 
 port.onRequest((request) => {
-  if (request.op === "run" || request.op === "runBatch") recorder.setRecording(request.observe === true);
+  if (request.op === "run" || request.op === "runBatch") recorder.setRecording(request.observe === true, request.everyRun === true);
   if (request.op === "runBatch") {
     // Only a reply that cannot be sent at all ends up in `fail`: what is left of the batch fails.
     afterRuns(() => runBatch(request).catch((error: unknown) => fail(request, error)));

@@ -15,10 +15,13 @@ export type CloneRequest =
       readonly transfer: boolean;
       readonly lane?: string;
     }
-  /** `observe`: the parent listens to the engine's events; record them and ship them with replies. */
-  | { readonly id: number; readonly op: "run"; readonly inputs: Record<string, unknown>; readonly observe?: boolean }
+  /**
+   * `observe`: the parent listens to the engine's events; record them and ship them with
+   * replies. `everyRun`: and it times every cell run (a Recorder's `everyRun`).
+   */
+  | { readonly id: number; readonly op: "run"; readonly inputs: Record<string, unknown>; readonly observe?: boolean; readonly everyRun?: boolean }
   /** Several items, run one after the other; answered by one reply with `results`. */
-  | { readonly id: number; readonly op: "runBatch"; readonly items: Record<string, unknown>[]; readonly observe?: boolean }
+  | { readonly id: number; readonly op: "runBatch"; readonly items: Record<string, unknown>[]; readonly observe?: boolean; readonly everyRun?: boolean }
   | { readonly id: number; readonly op: "parameters"; readonly parameters: readonly ParameterValue[] }
   | { readonly id: number; readonly op: "reset" }
   | { readonly id: number; readonly op: "undeploy" };
