@@ -22,6 +22,7 @@ import { main as iterableSource } from "../examples/interop/iterable-source.js";
 import { main as observableSource } from "../examples/interop/observable-source.js";
 import { main as toObservable } from "../examples/interop/to-observable.js";
 import { main as profileExample } from "../examples/observe/profile.js";
+import { main as quickCells } from "../examples/observe/quick-cells.js";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
@@ -246,5 +247,18 @@ describe("examples/observe", () => {
     expect(lines.filter((l) => l.includes("(3 async clones)"))).toHaveLength(1);
     expect(lines.slice(-3).map((l) => l.split(" ")[0])).toEqual(["my_pipeline.source", "my_pipeline.multiplier", "my_pipeline.printer"]);
     expect(lines.slice(-3).every((l) => l.includes(" on main: "))).toBe(true);
+  }, 30_000);
+
+  it("observe/quick-cells counts every run of quick cells while timing only some, and says so", async () => {
+    const lines = (await printed((print) => quickCells(print, 5_000))).join("\n").split("\n");
+    expect(lines.some((l) => l.startsWith("(quick runs were timed now and then"))).toBe(true);
+    const counts = lines.filter((l) => / runs, \d+ timed, \d+ events$/.test(l));
+    expect(counts.map((l) => l.split(":")[0])).toEqual(["my_pipeline.source", "my_pipeline.multiplier", "my_pipeline.printer"]);
+    for (const line of counts) {
+      const [runs, timed] = line.match(/\d+/g)!.map(Number);
+      expect(runs).toBe(5_000);
+      expect(timed).toBeLessThan(2_500);
+    }
+    expect(lines.at(-1)).toMatch(/^pulls\/s while recording: \d+ timing now and then, \d+ timing every run$/);
   }, 30_000);
 });

@@ -19,7 +19,7 @@ export {
 } from "./scaling/clone-method.js";
 // Carrying the engine's events from where clones run to where the pipeline runs.
 export { observingAny, publishShipped, type ShippedEvents, type ItemSpan } from "./observe/shipping.js";
-export { timingEveryRun } from "./observe/cell-runs.js";
+export { timingEveryRun } from "./observe/run-timing.js";
 export { createLocalClone } from "./scaling/methods/async-clone.js";
 export type { CloneShape, Endpoint } from "./scaling/clone-shape.js";
 export type { CloneSettings, ParameterValue, NestedScaling } from "./scaling/clone-settings.js";

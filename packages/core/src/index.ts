@@ -47,6 +47,7 @@ import "./scaling/methods/process-clone.js";
 export { CHANNELS } from "./observe/channels.js";
 export type { CellRunEvent, CloneItemEvent, QueueFillEvent, Lane, RecordedEvents } from "./observe/events.js";
 export { Recorder, type RecorderOptions } from "./observe/recorder.js";
+export { countUntimedRuns } from "./observe/run-timing.js";
 export {
   analyze,
   type AnalyzeOptions,

@@ -104,7 +104,7 @@ class LaneLabels {
  *
  * - `cellflow_cell_duration_seconds{cell,clone}` (histogram): busy time of each timed cell
  *   run (input waits not counted) and of each item a scalable cell's clone ran. Runs of
- *   40 µs or more are all timed; a quicker cell's are timed now and then (see
+ *   80 µs or more are all timed; a quicker cell's are timed now and then (see
  *   `CellRunEvent.runs`), so its histogram holds a sample and its `_count` can be lower
  *   than its items: read its mean as `_sum / _count`;
  * - `cellflow_cell_items_total{cell,clone}`, `cellflow_cell_errors_total{cell,clone}`;
@@ -160,7 +160,7 @@ export function registerMetrics(registry: MetricsRegistry, options: MetricsOptio
   });
   const accepts = options.cells ?? (() => true);
   // `runs`: the runs an event stands for (its own and untimed ones before it, which succeeded).
-  const count = (cell: string, lane: string, seconds: number, failed: boolean, runs: number) => {
+  const count = (cell: string, lane: string, seconds: number | null, failed: boolean, runs: number) => {
     if (!accepts(cell)) return;
     const labels = { cell, clone: lanes.label(lane, cell) };
     if (failed) {
@@ -168,12 +168,12 @@ export function registerMetrics(registry: MetricsRegistry, options: MetricsOptio
       if (runs > 1) items.inc(labels, runs - 1);
     } else {
       items.inc(labels, runs);
-      duration.observe(labels, Math.max(0, seconds));
+      if (seconds !== null) duration.observe(labels, Math.max(0, seconds));
     }
   };
   const onCellRun = (message: unknown) => {
     const e = message as CellRunEvent;
-    count(e.cell, e.lane, (e.end - e.start - e.waited) / 1000, e.failed, e.runs);
+    count(e.cell, e.lane, e.timed ? (e.end - e.start - e.waited) / 1000 : null, e.failed, e.runs);
   };
   const onCloneItem = (message: unknown) => {
     const e = message as CloneItemEvent;

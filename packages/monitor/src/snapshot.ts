@@ -113,7 +113,7 @@ export function buildSnapshot(root: Cell, events: RecordedEvents, latestFill: Re
     boxes.push(box);
     lanes.set(lane, boxes);
   };
-  for (const e of events.cellRuns) draw(e.lane, [e.cell, round(e.start - now), round(e.end - now), round(e.waited), 0, e.failed ? 1 : 0]);
+  for (const e of events.cellRuns) if (e.timed) draw(e.lane, [e.cell, round(e.start - now), round(e.end - now), round(e.waited), 0, e.failed ? 1 : 0]);
   for (const e of events.cloneItems) draw(e.lane, [e.cell, round(e.start - now), round(e.end - now), 0, 1, e.failed ? 1 : 0]);
   const laneFigures = [...lanes]
     .sort(([a], [b]) => (a === "main" ? -1 : b === "main" ? 1 : a.localeCompare(b, "en", { numeric: true })))

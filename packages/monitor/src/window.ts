@@ -8,7 +8,7 @@
  */
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { performance } from "node:perf_hooks";
-import { CHANNELS, type CellRunEvent, type CloneItemEvent, type QueueFillEvent, type RecordedEvents } from "@cellflow/core";
+import { CHANNELS, countUntimedRuns, type CellRunEvent, type CloneItemEvent, type QueueFillEvent, type RecordedEvents } from "@cellflow/core";
 
 /** A bounded list, oldest first. */
 class Recent<T> {
@@ -110,6 +110,8 @@ export class EventWindow {
 
   /** The events of the window ending now, in the shape of the engine's recorder. */
   events(now = performance.now()): RecordedEvents {
+    // Quick cells' untimed runs since their last event: counted in this window now.
+    if (this.listening) countUntimedRuns();
     const from = Math.max(this.startedAt, now - this.options.spanMs);
     return {
       cellRuns: this.cellRuns.since(from),

@@ -96,6 +96,8 @@ export abstract class Cell {
   [internal.lane]: string | undefined = undefined;
   /** @internal How its runs are told in events, once someone listened to one. */
   [internal.runLog]: RunLog | null = null;
+  /** @internal Its pulls to go until the next timed one, while someone listens (1: the next). */
+  [internal.runCountdown] = 1;
 
   constructor(parent: CompositeCell | null, name: string) {
     assertValidName(name, "cell");

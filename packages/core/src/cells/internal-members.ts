@@ -74,3 +74,5 @@ export const lane = Symbol("cellflow.lane");
 export const currentRun = Symbol("cellflow.currentRun");
 /** A single cell's run log for its events (path, lane, which runs are timed), made at its first observed run. */
 export const runLog = Symbol("cellflow.runLog");
+/** A single cell's pulls to go until the next timed one, while someone listens (observe/cell-runs.ts). */
+export const runCountdown = Symbol("cellflow.runCountdown");

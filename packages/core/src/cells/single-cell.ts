@@ -8,7 +8,7 @@ import type { IOKind } from "../io/io.js";
 import { OFFER_TAKEN } from "../io/producer.js";
 import { Cell } from "./cell.js";
 import { cellRunChannel } from "../observe/channels.js";
-import { observeRun } from "../observe/cell-runs.js";
+import { runIsTimed, timeRun } from "../observe/cell-runs.js";
 
 /**
  * A cell that does work itself. Subclass it, declare IO as fields, and implement
@@ -44,8 +44,9 @@ export abstract class SingleCell extends Cell {
 
   /** @internal */
   protected [internal.pullOnce](): MaybePromise<unknown> {
-    // Someone listens to cell runs: this pull is counted (and timed in its turn) until its lock is released.
-    if (cellRunChannel.hasSubscribers) observeRun(this, this[internal.pullSerializer]);
+    // Someone listens to cell runs: this pull counts down to the next timed one, and is timed
+    // in its turn, until its lock is released (the countdown is inline: most pulls stop there).
+    if (cellRunChannel.hasSubscribers && runIsTimed(this)) timeRun(this, this[internal.pullSerializer]);
     if (this.remainingPulls() <= 0) {
       const end = new EndOfStreamError(this.path);
       this[internal.recordFailure](end);

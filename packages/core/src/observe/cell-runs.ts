@@ -1,5 +1,5 @@
 /**
- * Recording single cells' runs for the cell-run channel. `SingleCell` calls `observeRun`
+ * Recording single cells' runs for the cell-run channel. `SingleCell` calls `runIsTimed` and `timeRun`
  * only when the channel has subscribers; `Input.pull` calls `noteInputWait` only then.
  * Nothing here runs when nobody listens.
  *
@@ -8,7 +8,7 @@
  * (`Serializer.releaseListener`), and its failure is what the cell records as one.
  *
  * **Which runs are timed.** Timing a run costs about 0.3 µs (clock reads, an event, the
- * subscriber's work): nothing next to a cell busy for 40 µs a run, but more than the
+ * subscriber's work): nothing next to a cell busy for 80 µs a run, but more than the
  * whole run of a cell that does next to nothing (`bench observe` measured 0.34× with
  * every run timed). So each cell times its runs at an interval set by its recent timed
  * runs' busy time: every run when that is `EVERY_RUN_FROM_MS` or more, else about one in
@@ -16,8 +16,10 @@
  * time (`bench observe`: 0.93 with a Recorder attached, against 0.34). The intervals are
  * random (mean `interval`), so a cell whose slow runs come at a fixed period is not timed
  * in step with them. The runs in between are counted, never lost: the next event stands
- * for them (`CellRunEvent.runs`), and an untimed run that fails gets an event of its
- * own. A `Recorder`'s `everyRun` (`holdEveryRun`) times them all.
+ * for them (`CellRunEvent.runs`), an untimed run that fails gets an event of its own,
+ * and a `Recorder` that stops has the runs still uncounted published (`countUntimedRuns`),
+ * both with `timed: false`. A `Recorder`'s `everyRun` (`holdEveryRun`) times them all;
+ * that thread-wide state lives in run-timing.ts.
  *
  * @module
  */
@@ -26,38 +28,18 @@ import type { Serializer } from "../util/serializer.js";
 import { publishCellRun } from "./channels.js";
 import { now } from "./clock.js";
 import type { Lane } from "./events.js";
+import { everyRunHolds, noteUncountedRuns } from "./run-timing.js";
 
 /** What timing one run costs, in ms (`bench observe` with every run timed: ~0.33 µs a run). */
 const TIMING_COST_MS = 0.0004;
 /** The share of a cell's time that timing its runs may take. */
-const BUDGET = 0.01;
-/** Cells busy this long a run or longer have every run timed (TIMING_COST_MS / BUDGET: 40 µs). */
+const BUDGET = 0.005;
+/** Cells busy this long a run or longer have every run timed (TIMING_COST_MS / BUDGET: 80 µs). */
 export const EVERY_RUN_FROM_MS = TIMING_COST_MS / BUDGET;
 /** The longest mean interval between timed runs. */
-const MAX_INTERVAL = 128;
+const MAX_INTERVAL = 256;
 /** How fast the mean busy time follows the timed runs. */
 const MEAN_WEIGHT = 0.25;
-
-/** How many `holdEveryRun` holds are out: while any is, every run is timed. */
-let everyRunHolds = 0;
-
-/**
- * Times every run of every cell in this thread until the returned function is called
- * (holds nest): for tests and for short recordings that must see each run.
- */
-export function holdEveryRun(): () => void {
-  everyRunHolds++;
-  let held = true;
-  return () => {
-    if (held) everyRunHolds--;
-    held = false;
-  };
-}
-
-/** Whether a `holdEveryRun` is out in this thread (clones are asked to hold one too). */
-export function timingEveryRun(): boolean {
-  return everyRunHolds > 0;
-}
 
 /** What a recorded cell looks like from here (a SingleCell; structural, to keep imports one-way). */
 interface RecordedCell {
@@ -66,42 +48,43 @@ interface RecordedCell {
   [internal.currentRun]: RunRecord | null;
   [internal.lane]: string | undefined;
   [internal.runLog]: RunLog | null;
+  [internal.runCountdown]: number;
 }
 
 /**
  * @internal A cell's runs as its events tell them: its path and lane (a deployed cell
  * keeps its place, so they are looked up once), and which of its runs are timed. Made at
- * its first run someone listened to. An untimed run only counts down here: no clock, no
- * allocation, no release listener.
+ * its first run someone listened to. An untimed run only counts down the cell's
+ * `runCountdown` (in `SingleCell`'s pull): no call, no clock, no allocation.
  */
 export class RunLog {
   readonly path: string;
   readonly lane: Lane;
-  /** Runs to go until the next timed one (1: the next run); counted down by every run. */
-  countdown = 1;
-  /** The countdown's value when it was last set: `drawn - countdown` runs began since. */
+  /** The cell's `runCountdown` when it was last set: `drawn - runCountdown` runs began since. */
   drawn = 1;
   /** Untimed runs since then that failed and got an event of their own. */
   failedUntimed = 0;
   /** Recent timed runs' mean busy time in ms (exponentially weighted); < 0 before the first. */
   meanBusyMs = -1;
+  /** Waiting for the next `countUntimedRuns` (run-timing.ts). */
+  private noted = false;
 
-  constructor(cell: RecordedCell) {
+  constructor(private readonly cell: RecordedCell) {
     this.path = cell.path;
     this.lane = laneOf(cell);
   }
 
   /** The runs a timed run's event stands for: it, and the untimed runs since the last event. */
   takeRuns(): number {
-    const runs = this.drawn - this.countdown - this.failedUntimed;
-    this.drawn = this.countdown;
+    const runs = this.untimedRunsOut;
+    this.drawn = this.cell[internal.runCountdown];
     this.failedUntimed = 0;
     return runs;
   }
 
-  /** Whether the run in progress is untimed (it counted down, and no timed run since). */
+  /** Runs begun since the last event that are in no event yet (the one in progress included). */
   get untimedRunsOut(): number {
-    return this.drawn - this.countdown - this.failedUntimed;
+    return this.drawn - this.cell[internal.runCountdown] - this.failedUntimed;
   }
 
   /**
@@ -117,15 +100,35 @@ export class RunLog {
       // Uniform on 1 … 2·interval − 1: mean `interval`, never in step with a periodic cell.
       next = 1 + Math.floor(Math.random() * (2 * interval - 1));
     }
-    this.countdown = next;
+    this.cell[internal.runCountdown] = next;
     this.drawn = next;
+    if (next > 1) this.noteUncounted();
+  }
+
+  /** Untimed runs are to come: `countUntimedRuns` is to count them. */
+  private noteUncounted(): void {
+    if (this.noted) return;
+    this.noted = true;
+    noteUncountedRuns(this);
+  }
+
+  /** `countUntimedRuns`: the runs since the last event, in an event of their own, not timed. */
+  publishUntimedRuns(): void {
+    this.noted = false;
+    const runs = this.takeRuns();
+    if (runs > 0) {
+      const time = now();
+      publishCellRun({ cell: this.path, lane: this.lane, start: time, end: time, waited: 0, failed: false, runs, timed: false });
+    }
+    // More untimed runs may come before the next timed one (which would note them).
+    if (this.cell[internal.runCountdown] > 1) this.noteUncounted();
   }
 
   /** The untimed run in progress failed: it gets an event of its own (its start was not read). */
   untimedRunFailed(): void {
     this.failedUntimed++;
     const end = now();
-    publishCellRun({ cell: this.path, lane: this.lane, start: end, end, waited: 0, failed: true, runs: 1 });
+    publishCellRun({ cell: this.path, lane: this.lane, start: end, end, waited: 0, failed: true, runs: 1, timed: false });
   }
 }
 
@@ -153,7 +156,7 @@ export class RunRecord {
     const end = now();
     const waited = this.waiting > 0 ? this.waited + (end - this.waitingSince) : this.waited;
     const log = this.log;
-    publishCellRun({ cell: log.path, lane: log.lane, start: this.start, end, waited, failed: this.failed, runs: this.runs });
+    publishCellRun({ cell: log.path, lane: log.lane, start: this.start, end, waited, failed: this.failed, runs: this.runs, timed: true });
     log.timedRunEnded(end - this.start - waited);
   }
 }
@@ -166,13 +169,19 @@ export function laneOf(cell: { readonly parent: unknown }): Lane {
 }
 
 /**
- * `cell` starts a pull under `lock` while someone listens: it is counted, and timed when
- * its turn comes (see the module comment). A timed run ends when the lock is released
+ * Whether `cell`, starting a pull while someone listens, times it: it counts down its
+ * `runCountdown` (see the module comment). `SingleCell` calls `timeRun` when it does.
+ */
+export function runIsTimed(cell: RecordedCell): boolean {
+  return --cell[internal.runCountdown] <= 0 || everyRunHolds > 0;
+}
+
+/**
+ * `cell` starts a pull under `lock` that is timed: it ends when the lock is released
  * (whatever way the pull ends), and fails if the cell records a failure.
  */
-export function observeRun(cell: RecordedCell, lock: Serializer): void {
+export function timeRun(cell: RecordedCell, lock: Serializer): void {
   const log = cell[internal.runLog] ?? (cell[internal.runLog] = new RunLog(cell));
-  if (--log.countdown > 0 && everyRunHolds === 0) return;
   const run = new RunRecord(cell, log, log.takeRuns());
   cell[internal.currentRun] = run;
   lock.releaseListener = run;

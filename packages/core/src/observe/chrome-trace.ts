@@ -91,7 +91,8 @@ const micros = (ms: number, origin: number) => Math.round((ms - origin) * 1e6) /
  * - a **cell run** is drawn as its busy part: it ends at `end` and lasts
  *   `end - start - waited`, so a printer waiting for the queue does not cover the
  *   multiplier's time (`args` keep the whole run: `startMs`, `waitedMs`; and `runs`
- *   when the box stands for more runs than its own: quick cells are timed now and then);
+ *   when the box stands for more runs than its own: quick cells are timed now and then,
+ *   and their untimed runs have no box);
  * - a **clone item** spans the clone's work on the item, on the clone's lane (the inner
  *   cell's runs nest inside it).
  *
@@ -113,7 +114,9 @@ const micros = (ms: number, origin: number) => Math.round((ms - origin) * 1e6) /
  */
 export function toChromeTrace(events: RecordedEvents, options: ChromeTraceOptions = {}): ChromeTrace {
   let origin = events.from;
-  for (const run of events.cellRuns) origin = Math.min(origin, run.start);
+  // Events that were not timed (CellRunEvent.timed) have no length: they count, but draw nothing.
+  const timedRuns = events.cellRuns.filter((run) => run.timed);
+  for (const run of timedRuns) origin = Math.min(origin, run.start);
   for (const item of events.cloneItems) origin = Math.min(origin, item.start);
   for (const fill of events.queueFills) origin = Math.min(origin, fill.time);
 
@@ -134,7 +137,7 @@ export function toChromeTrace(events: RecordedEvents, options: ChromeTraceOption
     boxes.push(b);
     return b;
   };
-  for (const run of events.cellRuns) {
+  for (const run of timedRuns) {
     const busy = busySpan(run);
     const args = { lane: run.lane, startMs: run.start, waitedMs: run.waited, busyMs: busy.end - busy.start, failed: run.failed, ...(run.runs > 1 ? { runs: run.runs } : {}) };
     runBoxes.set(run, box(run.lane, busy.start, busy.end, { name: run.cell, cat: "cell-run", args, ...failedColour(run.failed) }));

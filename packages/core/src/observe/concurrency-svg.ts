@@ -60,8 +60,10 @@ const FONT = 'font-family="sans-serif" font-size="12"';
  */
 export function toConcurrencySvg(events: RecordedEvents, options: ConcurrencySvgOptions = {}): string {
   const unitMs = options.unitMs ?? 1;
-  const runLanes = new Set(events.cellRuns.map((run) => run.lane));
-  const spans: Box[] = events.cellRuns.map((run) => {
+  // Events that were not timed (CellRunEvent.timed) have no length: nothing to draw.
+  const timedRuns = events.cellRuns.filter((run) => run.timed);
+  const runLanes = new Set(timedRuns.map((run) => run.lane));
+  const spans: Box[] = timedRuns.map((run) => {
     const busy = busySpan(run);
     const tip = `${run.cell}: ${fmt(busy.end - busy.start)} ms busy, ${fmt(run.waited)} ms waiting for inputs${run.failed ? ", failed" : ""}`;
     return { kind: "run", lane: run.lane, key: run.cell, ...busy, failed: run.failed, tip };

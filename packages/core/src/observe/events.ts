@@ -33,11 +33,17 @@ export interface CellRunEvent {
    * How many of the cell's runs this event stands for: 1, or more when the cell's runs
    * are quick enough to be timed only now and then (see `Recorder`'s `everyRun`). It is
    * then the timed run plus the untimed runs of the cell since its previous event, which
-   * all ended without an error (an untimed run that fails gets an event of its own,
-   * `runs: 1`, with its end as its start). Estimate a cell's busy time as the sum of
-   * `runs × (end - start - waited)`.
+   * all ended without an error. Estimate a cell's busy time per run from the timed events
+   * (`Σ runs × (end − start − waited) ÷ Σ runs` over them) and multiply by all the runs.
    */
   readonly runs: number;
+  /**
+   * Whether `start`, `end` and `waited` were measured. False for an untimed run that
+   * failed (`runs: 1`, `failed: true`, at the time it failed) and for the runs a
+   * stopping `Recorder` found in no event yet (`failed: false`, at that time): they
+   * count, but have no length.
+   */
+  readonly timed: boolean;
 }
 
 /** One item of a scalable cell run by one of its clones. */

@@ -65,12 +65,14 @@ export function inferConsumer(events: RecordedEvents, cell: string): string | un
     let after = 0;
     for (const [k, run] of byOrdinal(runs)) {
       if (k >= items.length) break;
+      if (!run.timed) continue;
       n++;
       if (items[k]!.end <= run.end) after++;
     }
     if (n === 0) continue;
     const score = after / n;
-    const mean = runs.reduce((sum, run) => sum + run.end - run.start, 0) / runs.length;
+    const timed = runs.filter((run) => run.timed);
+    const mean = timed.reduce((sum, run) => sum + run.end - run.start, 0) / timed.length;
     if (score >= 0.5 && (best === undefined || score > best.score || (score === best.score && mean < best.mean))) {
       best = { cell: candidate, score, mean };
     }
@@ -78,7 +80,11 @@ export function inferConsumer(events: RecordedEvents, cell: string): string | un
   return best?.cell;
 }
 
-/** `runs` (one cell's, in order) with the place of each among all the cell's runs, from 0. */
+/**
+ * `runs` (one cell's, in order) with the place of each among all the cell's runs, from 0
+ * (an event standing for several runs is the last of them; untimed ones count, and are
+ * skipped by the callers: they have no length to link).
+ */
 function* byOrdinal(runs: readonly CellRunEvent[]): Generator<[number, CellRunEvent]> {
   let ordinal = -1;
   for (const run of runs) yield [(ordinal += run.runs), run];
@@ -103,7 +109,7 @@ export function linkItems(events: RecordedEvents, cell: string, consumer: string
   const links: ItemLink[] = [];
   for (const [k, run] of byOrdinal(runs)) {
     if (k >= items.length) break;
-    links.push({ item: items[k]!, run });
+    if (run.timed) links.push({ item: items[k]!, run });
   }
   return links;
 }
@@ -119,7 +125,7 @@ const LATE_MS = 1;
  */
 export function producerRuns(events: RecordedEvents, cell: string, consumer: string | undefined): ItemLink[] {
   const upstream = events.cellRuns
-    .filter((run) => run.cell !== consumer && run.cell !== cell && !run.cell.startsWith(`${cell}.`))
+    .filter((run) => run.timed && run.cell !== consumer && run.cell !== cell && !run.cell.startsWith(`${cell}.`))
     .sort((a, b) => a.end - b.end);
   const links: ItemLink[] = [];
   for (const item of events.cloneItems) {

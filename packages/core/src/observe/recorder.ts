@@ -6,7 +6,7 @@
  */
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { Ring } from "../util/ring.js";
-import { holdEveryRun } from "./cell-runs.js";
+import { countUntimedRuns, holdEveryRun } from "./run-timing.js";
 import { CHANNELS } from "./channels.js";
 import { now } from "./clock.js";
 import type { CellRunEvent, CloneItemEvent, QueueFillEvent, RecordedEvents } from "./events.js";
@@ -20,8 +20,8 @@ export interface RecorderOptions {
   readonly capacity?: number;
   /**
    * Time every cell run while recording, in this thread and in clones elsewhere. By
-   * default a cell busy 40 µs or more a run has every run timed, a quicker one only now and then
-   * (about one in 128 at most): its other runs are counted into the next event
+   * default a cell busy 80 µs or more a run has every run timed, a quicker one only now and then
+   * (about one in 256 at most): its other runs are counted into the next event
    * (`CellRunEvent.runs`), so that recording costs a few percent even on a pipeline of
    * cells that do next to nothing (`pnpm bench observe`). With `everyRun` each run gets
    * its event, at about 0.3 µs each: for tests and for traces that must show every box.
@@ -82,6 +82,8 @@ export class Recorder implements Disposable {
   stop(): this {
     if (!this.listening) return this;
     this.listening = false;
+    // Quick cells' runs since their last event: counted now, so this recording has them all.
+    countUntimedRuns();
     this.stoppedAt = now();
     unsubscribe(CHANNELS.cellRun, this.onCellRun);
     unsubscribe(CHANNELS.cloneItem, this.onCloneItem);

@@ -64,7 +64,7 @@ export interface CellProfile {
   /** Scalable cells: their clones (lanes that ran items in the span). */
   readonly clones: readonly CloneProfile[];
   /**
-   * Runs that were timed. A cell busy under 40 µs a run has only some of its runs timed
+   * Runs that were timed. A cell busy under 80 µs a run has only some of its runs timed
    * (see `CellRunEvent.runs`): its busy time and rates are then estimated from those.
    * Equals `items + errors` when every run was timed (always so for clone items).
    */
@@ -133,17 +133,26 @@ export function analyze(events: RecordedEvents, options: AnalyzeOptions = {}): P
 }
 
 function unscaledProfile(cell: string, runs: readonly CellRunEvent[], ms: number): CellProfile {
-  // An event stands for `runs` runs: its own, timed, and the untimed ones before it.
+  // An event stands for `runs` runs: its own, and the untimed ones before it. Only timed
+  // events have lengths: busy time per run comes from them, for all the runs.
   let count = 0;
-  let busy = 0;
-  let whole = 0;
+  let timedCount = 0;
+  let timedEvents = 0;
+  let timedBusy = 0;
+  let timedWhole = 0;
   let errors = 0;
   for (const r of runs) {
     count += r.runs;
-    busy += r.runs * Math.max(0, r.end - r.start - r.waited);
-    whole += r.runs * (r.end - r.start);
     if (r.failed) errors++;
+    if (!r.timed) continue;
+    timedEvents++;
+    timedCount += r.runs;
+    timedBusy += r.runs * Math.max(0, r.end - r.start - r.waited);
+    timedWhole += r.runs * (r.end - r.start);
   }
+  const scale = timedCount > 0 ? count / timedCount : 0;
+  const busy = timedBusy * scale;
+  const whole = timedWhole * scale;
   const items = count - errors;
   return {
     cell,
@@ -156,7 +165,7 @@ function unscaledProfile(cell: string, runs: readonly CellRunEvent[], ms: number
     trueRate: rate(count, busy),
     cycleMs: count > 0 ? whole / count : 0,
     clones: [],
-    timedRuns: runs.length,
+    timedRuns: timedEvents,
   };
 }
 

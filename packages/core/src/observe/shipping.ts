@@ -10,7 +10,7 @@
  */
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { CHANNELS, cellRunChannel, cloneItemChannel, queueFillChannel, publishCellRun, publishCloneItem, publishQueueFill } from "./channels.js";
-import { holdEveryRun } from "./cell-runs.js";
+import { countUntimedRuns, holdEveryRun } from "./run-timing.js";
 import { fromEpoch, toEpoch } from "./clock.js";
 import type { CellRunEvent, CloneItemEvent, QueueFillEvent } from "./events.js";
 
@@ -85,6 +85,8 @@ export class EventRecorderInClone {
 
   /** What was recorded since the last call, or undefined if nothing. */
   take(): ShippedEvents | undefined {
+    // Quick cells' runs since their last event go with this reply: the parent's counts stay whole.
+    if (this.recording) countUntimedRuns();
     if (this.count === 0 && this.dropped === 0) return undefined;
     const shipped: ShippedEvents = {
       ...(this.cellRuns.length > 0 ? { cellRuns: this.cellRuns } : {}),

@@ -168,7 +168,7 @@ describe("a crashed and replaced clone", () => {
       inputMs: 0,
       failed,
     });
-    const run = (cell: string, runLane: string, start: number, end: number, waited = 0): CellRunEvent => ({ cell, lane: runLane, start, end, waited, failed: false, runs: 1 });
+    const run = (cell: string, runLane: string, start: number, end: number, waited = 0): CellRunEvent => ({ cell, lane: runLane, start, end, waited, failed: false, runs: 1, timed: true });
     const events: RecordedEvents = {
       cloneItems: [item(0, 1, 1, 5), item(1, 2, 2, 6, true), item(1, 3, 8, 12), item(2, 1, 6, 10)],
       cellRuns: [run("p.sc.inner", lane(1), 1.5, 4.5), run("p.sink", "main", 0, 5.5, 5), run("p.sink", "main", 5.6, 12.5, 6.5), run("p.sink", "main", 12.6, 13)],
@@ -218,7 +218,7 @@ describe("lanes under random overlapping runs (property)", () => {
         spans.forEach((s, i) => {
           const end = s.start + s.length;
           if (s.item && s.lane !== "main") cloneItems.push({ cell: "p.sc", lane: s.lane, method: "async", ticket: i, start: s.start, end, inputMs: 0, failed: false });
-          else cellRuns.push({ cell: `p.c${i % 3}`, lane: s.lane, start: s.start, end, waited: s.length * s.waitShare, failed: i % 5 === 0, runs: 1 + (i % 4) });
+          else cellRuns.push({ cell: `p.c${i % 3}`, lane: s.lane, start: s.start, end, waited: s.length * s.waitShare, failed: i % 5 === 0, runs: 1 + (i % 4), timed: true });
         });
         const trace = toChromeTrace({ cellRuns, cloneItems, queueFills: [], from: 0, to: 3_000, dropped: 0 });
         expect(checkTrace(trace)).toEqual([]);

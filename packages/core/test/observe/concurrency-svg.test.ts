@@ -49,7 +49,7 @@ describe("toConcurrencySvg", () => {
   });
 
   it("never draws two boxes of one row over each other", () => {
-    const run = (lane: string, start: number, end: number, waited = 0): CellRunEvent => ({ cell: `p.c${start % 3}`, lane, start, end, waited, failed: start === 4, runs: 1 });
+    const run = (lane: string, start: number, end: number, waited = 0): CellRunEvent => ({ cell: `p.c${start % 3}`, lane, start, end, waited, failed: start === 4, runs: 1, timed: true });
     const events: RecordedEvents = {
       cellRuns: [run("main", 0, 10), run("main", 2, 6), run("main", 4, 12, 1), run("main", 9.5, 11), run("p.sc#async-1", 1, 3)],
       cloneItems: [],

@@ -75,10 +75,10 @@ describe("analyze and profile", () => {
     const report = analyze({
       ...none,
       cellRuns: [
-        { cell: "p.a", lane: "main", start: 0, end: 10, waited: 0, failed: false, runs: 1 },
-        { cell: "p.a", lane: "main", start: 10, end: 20, waited: 0, failed: true, runs: 1 },
-        { cell: "p.b", lane: "main", start: 0, end: 20, waited: 15, failed: false, runs: 1 },
-        { cell: "q.c", lane: "main", start: 0, end: 50, waited: 0, failed: false, runs: 1 },
+        { cell: "p.a", lane: "main", start: 0, end: 10, waited: 0, failed: false, runs: 1, timed: true },
+        { cell: "p.a", lane: "main", start: 10, end: 20, waited: 0, failed: true, runs: 1, timed: true },
+        { cell: "p.b", lane: "main", start: 0, end: 20, waited: 15, failed: false, runs: 1, timed: true },
+        { cell: "q.c", lane: "main", start: 0, end: 50, waited: 0, failed: false, runs: 1, timed: true },
       ],
       dropped: 3,
     }, { under: "p" });
@@ -87,6 +87,26 @@ describe("analyze and profile", () => {
     expect(report.cells[1]).toMatchObject({ items: 1, busyMs: 5, trueRate: 200 });
     expect(report.bottleneck).toBe("p.a");
     expect(formatReport(report)).toMatch(/3 older events were dropped/);
+  });
+
+  it("weigh events by the runs they stand for, and take busy time per run from the timed ones only", () => {
+    const report = analyze({
+      cellRuns: [
+        // 4 runs, one timed (1 ms busy of 1.5), then 1 untimed failure, then 4 untimed runs counted at the stop.
+        { cell: "p.a", lane: "main", start: 0, end: 1.5, waited: 0.5, failed: false, runs: 4, timed: true },
+        { cell: "p.a", lane: "main", start: 3, end: 3, waited: 0, failed: true, runs: 1, timed: false },
+        { cell: "p.a", lane: "main", start: 9, end: 9, waited: 0, failed: false, runs: 4, timed: false },
+      ],
+      cloneItems: [],
+      queueFills: [],
+      from: 0,
+      to: 10,
+      dropped: 0,
+    });
+    const a = report.cells[0]!;
+    // 9 runs, 1 failed; 1 ms busy per run, for all 9; a cycle of 1.5 ms per run.
+    expect(a).toMatchObject({ items: 8, errors: 1, timedRuns: 1, busyMs: 9, trueRate: 1000, cycleMs: 1.5 });
+    expect(formatReport(report)).toMatch(/timed now and then.*p\.a 1 in 9/);
   });
 
   it("profile() needs one of pulls or ms, positive", async () => {

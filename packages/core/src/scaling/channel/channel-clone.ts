@@ -6,7 +6,7 @@ import { deserializeError } from "./errors-across.js";
 import type { CloneBootData, CloneReply, CloneRequest } from "./protocol.js";
 import { transferablesOf, transferablesOfAll, uncloneableEntry } from "./transferables.js";
 import { observingAny, publishShipped, type ItemSpan, type ShippedEvents } from "../../observe/shipping.js";
-import { timingEveryRun } from "../../observe/cell-runs.js";
+import { timingEveryRun } from "../../observe/run-timing.js";
 
 /** A live link to a clone's thread or process: the part that differs between the two. */
 export interface Channel {
