@@ -39,8 +39,6 @@ const HOOK_SITES: ReadonlyArray<readonly [RegExp, string]> = [
   [/\b(?:cellRunChannel|cloneItemChannel|queueFillChannel)\.hasSubscribers\b/g, "false"],
   [/(?<!function )\bobservingAny\(\)/g, "false"],
   [/this\.releaseListener !== null/g, "false"],
-  // Input.pull: whether its cell's run is timed (only ever set while someone listens).
-  [/\bcell\[internal\.currentRun\] === null/g, "true"],
 ];
 
 const stripHooks: Plugin = {

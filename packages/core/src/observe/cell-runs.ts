@@ -1,6 +1,7 @@
 /**
- * Recording single cells' runs for the cell-run channel. `SingleCell` calls `runIsTimed` and `timeRun`
- * only when the channel has subscribers; `Input.pull` calls `noteInputWait` only then.
+ * Recording single cells' runs for the cell-run channel. `SingleCell` calls `runIsTimed`
+ * and `timeRun` only when the channel has subscribers; `Input.pull` calls `noteInputWait`
+ * only during a timed run.
  * Nothing here runs when nobody listens.
  *
  * Recording is on the hot path while someone listens (`pnpm bench observe`), so a timed
@@ -49,6 +50,18 @@ interface RecordedCell {
   [internal.lane]: string | undefined;
   [internal.runLog]: RunLog | null;
   [internal.runCountdown]: number;
+  /** Its inputs (a single cell has no ports): told which run is timed. */
+  readonly [internal.receivers]: readonly object[];
+}
+
+/** An input, as a timed run points it at itself (Input.timedRun). */
+interface TimedInput {
+  timedRun: RunRecord | null;
+}
+
+/** Points `cell`'s inputs at `run` (null: the run is over), so their pulls note their waits. */
+function pointInputsAt(cell: RecordedCell, run: RunRecord | null): void {
+  for (const input of cell[internal.receivers]) if ("timedRun" in input) (input as TimedInput).timedRun = run;
 }
 
 /**
@@ -152,7 +165,10 @@ export class RunRecord {
   /** The cell's pull lock was released: the run is over. */
   released(): void {
     const cell = this.cell;
-    if (cell[internal.currentRun] === this) cell[internal.currentRun] = null;
+    if (cell[internal.currentRun] === this) {
+      cell[internal.currentRun] = null;
+      pointInputsAt(cell, null);
+    }
     const end = now();
     const waited = this.waiting > 0 ? this.waited + (end - this.waitingSince) : this.waited;
     const log = this.log;
@@ -184,6 +200,7 @@ export function timeRun(cell: RecordedCell, lock: Serializer): void {
   const log = cell[internal.runLog] ?? (cell[internal.runLog] = new RunLog(cell));
   const run = new RunRecord(cell, log, log.takeRuns());
   cell[internal.currentRun] = run;
+  pointInputsAt(cell, run);
   lock.releaseListener = run;
 }
 
@@ -201,8 +218,9 @@ export function noteRunFailure(cell: RecordedCell, lock: Serializer): void {
 }
 
 /**
- * An input of a cell is waiting for `value` during the cell's timed `run` (`Input.pull`
- * calls it only then): the time until it arrives is not the cell's own. Returns `value`.
+ * An input is waiting for `value` during its cell's timed `run` (`Input.pull` calls it
+ * only then: `timeRun` points the cell's inputs at the run): the time until it arrives is
+ * not the cell's own. Returns `value`.
  */
 export function noteInputWait<T>(run: RunRecord, value: Promise<T>): Promise<T> {
   if (run.waiting++ === 0) run.waitingSince = now();
