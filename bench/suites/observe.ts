@@ -111,8 +111,8 @@ async function* measure(context: SuiteContext): AsyncGenerator<BenchLine> {
       throw new Error(`the bundles' hook sites are not as expected: ${sites(bare.text)} without hooks, ${sites(hooked.text)} with`);
     }
     // One process's JIT can be a few percent luckier or unluckier than the next one's for
-    // the same code (the same build measured against itself: 0.92-1.05), so each process
-    // measures both cases and the median over them is held.
+    // the same code (the nobody-listening case, one process after another: 0.92-1.05), so
+    // each process measures both cases and the median over them is held.
     const runs: ProcessFigures[] = [];
     for (let i = 1; i <= PROCESSES; i++) {
       context.log(`process ${i} of ${PROCESSES}: hooks with nobody listening, then with a Recorder attached, each vs no hooks`);
