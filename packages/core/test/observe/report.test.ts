@@ -5,7 +5,16 @@
  * plus the multiplier), so 3 clones keep up with the printer; with 4 the printer limits.
  */
 import { describe, expect, it } from "vitest";
-import { analyze, formatReport, InvalidArgumentError, profile, type RecordedEvents } from "@cellflow/core";
+import { analyze, Connection, formatReport, Input, InvalidArgumentError, Pipeline, profile, SingleCell, type RecordedEvents } from "@cellflow/core";
+import { CounterSource } from "../helpers.js";
+
+/** Throws on every third value (0, 3, 6, …). */
+class ThrowsOnThirds extends SingleCell {
+  readonly input = new Input<number>(this, "input");
+  protected async onPull(): Promise<void> {
+    if ((await this.input.pull()) % 3 === 0) throw new Error("a third");
+  }
+}
 import { PlainPipeline, ScaledPipeline } from "../../../../examples/scaleup/cells.js";
 
 const UNIT_MS = 25;
@@ -107,6 +116,22 @@ describe("analyze and profile", () => {
     // 9 runs, 1 failed; 1 ms busy per run, for all 9; a cycle of 1.5 ms per run.
     expect(a).toMatchObject({ items: 8, errors: 1, timedRuns: 1, busyMs: 9, trueRate: 1000, cycleMs: 1.5 });
     expect(formatReport(report)).toMatch(/timed now and then.*p\.a 1 in 9/);
+  });
+
+  it("profile() counts pulls that failed in a cell and goes on; other failures end it", async () => {
+    const p = new Pipeline(null, "f");
+    const source = new CounterSource(p, "source");
+    const third = new ThrowsOnThirds(p, "third");
+    new Connection(source.output, third.input);
+    await p.deploy();
+    try {
+      const result = await profile(p, { pulls: 30 });
+      expect(result).toMatchObject({ pulls: 20, failedPulls: 10 });
+      expect(result.cells.find((c) => c.cell === "f.third")).toMatchObject({ items: 20, errors: 10 });
+    } finally {
+      await p.undeploy();
+    }
+    await expect(profile(p, { pulls: 3 })).rejects.toThrow(/not deployed/i);
   });
 
   it("profile() needs one of pulls or ms, positive", async () => {
