@@ -11,12 +11,12 @@
  * ratios are the medians over the processes.
  */
 import { build, type Plugin } from "esbuild";
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Comparison } from "../lib/compare.js";
+import { inFreshProcesses } from "../lib/fresh-processes.js";
 import { median, round } from "../lib/stats.js";
 import { held, type BenchLine, type Suite, type SuiteContext } from "../lib/suite.js";
 
@@ -53,8 +53,6 @@ const stripHooks: Plugin = {
   },
 };
 
-/** Fresh Node processes that measure, each with its own JIT: the held ratio is their median. */
-const PROCESSES = 9;
 
 async function bundle(dir: string, name: string, strip: boolean): Promise<{ file: string; text: string }> {
   const outfile = join(dir, `${name}.mjs`);
@@ -74,18 +72,6 @@ async function bundle(dir: string, name: string, strip: boolean): Promise<{ file
     plugins: strip ? [stripHooks] : [],
   });
   return { file: outfile, text: readFileSync(outfile, "utf8") };
-}
-
-/** One measuring process (bench/workers/observe-process.ts): its two comparisons. */
-function measureInProcess(hooked: string, bare: string, context: SuiteContext): Promise<ProcessFigures> {
-  const worker = fileURLToPath(new URL("../workers/observe-process.ts", import.meta.url));
-  const args = [hooked, bare, String(context.rounds), String(context.roundMs), String(context.warmupMs)];
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ["--import", "tsx", worker, ...args], { cwd: root, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      if (error !== null) reject(new Error(`the measuring process failed: ${stderr || error.message}`));
-      else resolve(JSON.parse(stdout) as ProcessFigures);
-    });
-  });
 }
 
 function line(name: string, runs: readonly Comparison[], target: number): BenchLine {
@@ -110,16 +96,10 @@ async function* measure(context: SuiteContext): AsyncGenerator<BenchLine> {
     if (sites(bare.text) > 0 || sites(hooked.text) === 0) {
       throw new Error(`the bundles' hook sites are not as expected: ${sites(bare.text)} without hooks, ${sites(hooked.text)} with`);
     }
-    // One process's JIT can be a few percent luckier or unluckier than the next one's for
-    // the same code (the nobody-listening case, one process after another: 0.92-1.05), so
-    // each process measures both cases and the median over them is held.
-    const runs: ProcessFigures[] = [];
-    for (let i = 1; i <= PROCESSES; i++) {
-      context.log(`process ${i} of ${PROCESSES}: hooks with nobody listening, then with a Recorder attached, each vs no hooks`);
-      const figures = await measureInProcess(hooked.file, bare.file, context);
-      if (figures.recordedRuns === 0) throw new Error("the recorder saw no cell run: the hooked bundle does not publish");
-      runs.push(figures);
-    }
+    // Each process measures both cases; the median over them is held (lib/fresh-processes.ts).
+    const worker = new URL("../workers/observe-process.ts", import.meta.url);
+    const runs = await inFreshProcesses<ProcessFigures>(worker, [hooked.file, bare.file], context, "hooks with nobody listening, then with a Recorder attached, each vs no hooks");
+    if (runs.some((figures) => figures.recordedRuns === 0)) throw new Error("the recorder saw no cell run: the hooked bundle does not publish");
     yield line("3-cell pipeline, hooks present and nobody listening, vs the same build without hooks", runs.map((r) => r.off), OFF_TARGET);
     yield line("3-cell pipeline, a Recorder attached, vs the same build without hooks", runs.map((r) => r.on), ON_TARGET);
   } finally {

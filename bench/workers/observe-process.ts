@@ -3,10 +3,11 @@
  * with hooks and the one without, compares their 3-cell pipelines with nobody listening,
  * then with a Recorder attached, and prints both comparisons as one JSON object.
  *
- * argv: <hooked bundle> <bare bundle> <rounds> <round ms> <warmup ms>
+ * argv: <hooked bundle> <bare bundle> <rounds> <round ms> <warmup ms> (lib/fresh-processes.ts)
  */
 import { pathToFileURL } from "node:url";
 import { compareInterleaved } from "../lib/compare.js";
+import { roundSettings } from "../lib/fresh-processes.js";
 import type { ProcessFigures } from "../suites/observe.js";
 
 interface Bundle {
@@ -19,8 +20,8 @@ interface Bundle {
   readonly Recorder: new () => { start(): unknown; stop(): unknown; events(): { cellRuns: readonly unknown[] } };
 }
 
-const [hookedFile, bareFile, rounds, roundMs, warmupMs] = process.argv.slice(2);
-const options = { rounds: Number(rounds), roundMs: Number(roundMs), warmupMs: Number(warmupMs) };
+const [hookedFile, bareFile] = process.argv.slice(2);
+const options = roundSettings(process.argv);
 const load = async (file: string) => (await import(pathToFileURL(file).href)) as Bundle;
 const hooked = await load(hookedFile!);
 const bare = await load(bareFile!);
