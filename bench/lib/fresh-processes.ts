@@ -6,7 +6,9 @@
  */
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { SuiteContext } from "./suite.js";
+import type { Comparison } from "./compare.js";
+import { median, round } from "./stats.js";
+import { held, type BenchLine, type SuiteContext } from "./suite.js";
 
 /** How many processes a held line is measured in, by default. */
 export const PROCESSES = 9;
@@ -36,6 +38,20 @@ function runOnce<T>(file: string, args: readonly string[]): Promise<T> {
       else resolve(JSON.parse(stdout) as T);
     });
   });
+}
+
+/**
+ * A held line from one comparison per process: medians of the rates, each process's
+ * ratio (`processRatios`), and their median as the held ratio.
+ */
+export function heldAcrossProcesses(line: { suite: string; case: string; [figure: string]: unknown }, runs: readonly Comparison[], target: number): BenchLine {
+  const figures = {
+    ...line,
+    itemsPerSecond: Math.round(median(runs.map((r) => r.subjectPerSecond))),
+    baselineItemsPerSecond: Math.round(median(runs.map((r) => r.baselinePerSecond))),
+    processRatios: runs.map((r) => round(r.ratio, 3)),
+  };
+  return held(figures, round(median(runs.map((r) => r.ratio)), 3), target);
 }
 
 /** The round settings a worker finds after its own arguments. */

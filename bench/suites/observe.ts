@@ -16,9 +16,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Comparison } from "../lib/compare.js";
-import { inFreshProcesses } from "../lib/fresh-processes.js";
-import { median, round } from "../lib/stats.js";
-import { held, type BenchLine, type Suite, type SuiteContext } from "../lib/suite.js";
+import { heldAcrossProcesses, inFreshProcesses } from "../lib/fresh-processes.js";
+import type { BenchLine, Suite, SuiteContext } from "../lib/suite.js";
 
 const SUITE = "observe";
 /** What one measuring process prints. */
@@ -74,17 +73,6 @@ async function bundle(dir: string, name: string, strip: boolean): Promise<{ file
   return { file: outfile, text: readFileSync(outfile, "utf8") };
 }
 
-function line(name: string, runs: readonly Comparison[], target: number): BenchLine {
-  const figures = {
-    suite: SUITE,
-    case: name,
-    itemsPerSecond: Math.round(median(runs.map((r) => r.subjectPerSecond))),
-    baselineItemsPerSecond: Math.round(median(runs.map((r) => r.baselinePerSecond))),
-    // Each process's median over its rounds; the held ratio is their median.
-    processRatios: runs.map((r) => round(r.ratio, 3)),
-  };
-  return held(figures, round(median(runs.map((r) => r.ratio)), 3), target);
-}
 
 async function* measure(context: SuiteContext): AsyncGenerator<BenchLine> {
   const dir = mkdtempSync(join(tmpdir(), "cellflow-bench-observe-"));
@@ -100,8 +88,8 @@ async function* measure(context: SuiteContext): AsyncGenerator<BenchLine> {
     const worker = new URL("../workers/observe-process.ts", import.meta.url);
     const runs = await inFreshProcesses<ProcessFigures>(worker, [hooked.file, bare.file], context, "hooks with nobody listening, then with a Recorder attached, each vs no hooks");
     if (runs.some((figures) => figures.recordedRuns === 0)) throw new Error("the recorder saw no cell run: the hooked bundle does not publish");
-    yield line("3-cell pipeline, hooks present and nobody listening, vs the same build without hooks", runs.map((r) => r.off), OFF_TARGET);
-    yield line("3-cell pipeline, a Recorder attached, vs the same build without hooks", runs.map((r) => r.on), ON_TARGET);
+    yield heldAcrossProcesses({ suite: SUITE, case: "3-cell pipeline, hooks present and nobody listening, vs the same build without hooks" }, runs.map((r) => r.off), OFF_TARGET);
+    yield heldAcrossProcesses({ suite: SUITE, case: "3-cell pipeline, a Recorder attached, vs the same build without hooks" }, runs.map((r) => r.on), ON_TARGET);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

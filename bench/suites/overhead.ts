@@ -15,9 +15,9 @@ import { MultiplierCell, MyPipeline, PrinterCell, SourceCell } from "../../examp
 import { Serializer } from "../../packages/core/src/util/serializer.js";
 import * as internal from "../../packages/core/src/cells/internal-members.js";
 import { compareInterleaved, type CompareOptions, type Comparison } from "../lib/compare.js";
-import { inFreshProcesses } from "../lib/fresh-processes.js";
-import { median, round } from "../lib/stats.js";
-import { held, type BenchLine, type Suite, type SuiteContext } from "../lib/suite.js";
+import { heldAcrossProcesses, inFreshProcesses } from "../lib/fresh-processes.js";
+import { round } from "../lib/stats.js";
+import type { BenchLine, Suite, SuiteContext } from "../lib/suite.js";
 import type { Op } from "../lib/timing.js";
 
 const SUITE = "overhead";
@@ -64,20 +64,8 @@ function compareOptions(context: SuiteContext, itemsPerCall = 1): CompareOptions
 async function* pipelineVsChain(context: SuiteContext): AsyncGenerator<BenchLine> {
   const worker = new URL("../workers/overhead-process.ts", import.meta.url);
   const runs = await inFreshProcesses<Comparison>(worker, [], context, "3-cell pipeline vs hand-written chain");
-  yield held(
-    {
-      suite: SUITE,
-      case: "3-cell pipeline vs hand-written async chain",
-      itemsPerSecond: Math.round(median(runs.map((r) => r.subjectPerSecond))),
-      baselineItemsPerSecond: Math.round(median(runs.map((r) => r.baselinePerSecond))),
-      rounds: context.rounds,
-      roundMs: context.roundMs,
-      // Each process's median over its rounds; the held ratio is their median.
-      processRatios: runs.map((r) => round(r.ratio, 3)),
-    },
-    round(median(runs.map((r) => r.ratio)), 3),
-    PIPELINE_TARGET,
-  );
+  const line = { suite: SUITE, case: "3-cell pipeline vs hand-written async chain", rounds: context.rounds, roundMs: context.roundMs };
+  yield heldAcrossProcesses(line, runs, PIPELINE_TARGET);
 }
 
 // ---- lock: async-mutex vs Serializer -----------------------------------------------------

@@ -36,7 +36,7 @@ const TIMING_COST_MS = 0.0004;
 /** The share of a cell's time that timing its runs may take. */
 const BUDGET = 0.005;
 /** Cells busy this long a run or longer have every run timed (TIMING_COST_MS / BUDGET: 80 µs). */
-export const EVERY_RUN_FROM_MS = TIMING_COST_MS / BUDGET;
+const EVERY_RUN_FROM_MS = TIMING_COST_MS / BUDGET;
 /** The longest mean interval between timed runs. */
 const MAX_INTERVAL = 256;
 /** How fast the mean busy time follows the timed runs. */
@@ -129,10 +129,7 @@ export class RunLog {
   publishUntimedRuns(): void {
     this.noted = false;
     const runs = this.takeRuns();
-    if (runs > 0) {
-      const time = now();
-      publishCellRun({ cell: this.path, lane: this.lane, start: time, end: time, waited: 0, failed: false, runs, timed: false });
-    }
+    if (runs > 0) this.publishUntimed(runs, false);
     // More untimed runs may come before the next timed one (which would note them).
     if (this.cell[internal.runCountdown] > 1) this.noteUncounted();
   }
@@ -140,8 +137,13 @@ export class RunLog {
   /** The untimed run in progress failed: it gets an event of its own (its start was not read). */
   untimedRunFailed(): void {
     this.failedUntimed++;
-    const end = now();
-    publishCellRun({ cell: this.path, lane: this.lane, start: end, end, waited: 0, failed: true, runs: 1, timed: false });
+    this.publishUntimed(1, true);
+  }
+
+  /** An event that counts `runs` without a length (`timed: false`), at the time it is made. */
+  private publishUntimed(runs: number, failed: boolean): void {
+    const time = now();
+    publishCellRun({ cell: this.path, lane: this.lane, start: time, end: time, waited: 0, failed, runs, timed: false });
   }
 }
 

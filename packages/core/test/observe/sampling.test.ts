@@ -9,6 +9,7 @@ import { Connection, Input, Output, Pipeline, Recorder, SingleCell, analyze, typ
 import { ScalableRunningSum } from "../fixtures/thread-cells.js";
 import { harness } from "../threads/harness.js";
 import { Collector, CounterSource } from "../helpers.js";
+import { recordPulls } from "./recording.js";
 
 const recorders: Recorder[] = [];
 afterEach(() => {
@@ -165,16 +166,7 @@ describe("timing now and then", () => {
     const run = async (everyRun: boolean) => {
       const { pipeline, scalable } = harness(ScalableRunningSum, (i) => i);
       scalable.scaleUp(2, "thread");
-      const recorder = recording(everyRun);
-      await pipeline.deploy();
-      try {
-        for (let i = 0; i < 600; i++) await pipeline.pull();
-        await ScalableRunningSum.whenAllIdle(pipeline);
-      } finally {
-        recorder.stop();
-        await pipeline.undeploy();
-      }
-      const { cellRuns, cloneItems } = recorder.events();
+      const { cellRuns, cloneItems } = await recordPulls(pipeline, 600, () => ScalableRunningSum.whenAllIdle(pipeline), { everyRun });
       expect(cloneItems.length).toBeGreaterThanOrEqual(600);
       const inner = cellRuns.filter((r) => r.cell === "p.sc.sum");
       expect(inner.every((r) => r.lane !== "main")).toBe(true);
