@@ -152,6 +152,26 @@ describe("an error in onPull", () => {
     await p.undeploy();
   });
 
+  it("stays with the pull's promise until the caller looks: awaited only later, it is no unhandled rejection", async () => {
+    const { p, f } = line();
+    f.failAt = new Set([0]);
+    await p.deploy();
+    const unhandled: unknown[] = [];
+    const note = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", note);
+    try {
+      const pending = p.pull();
+      // Node reports a rejection without a handler once the microtasks ran out, before the next turn.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      await expect(pending).rejects.toBeInstanceOf(CellPullError);
+    } finally {
+      process.off("unhandledRejection", note);
+      await p.undeploy();
+    }
+  });
+
   it("reaches a direct pull of the cell's output too", async () => {
     const { p, f } = line();
     f.failAt = new Set([0]);

@@ -191,15 +191,6 @@ export abstract class Cell {
     return this[internal.pullSerializer].run(this[internal.pullOnce], this);
   }
 
-  /**
-   * @internal `pulled` is what this cell's pullInternal just returned to the running
-   * task of `lock` (a pipeline pulling its only sink): when it is this cell's declared
-   * finish, that finish also releases `lock`. See Serializer.releaseWith.
-   */
-  [internal.releaseAlongWith](pulled: Promise<unknown>, lock: Serializer): void {
-    lock.releaseWith(this[internal.pullSerializer], pulled);
-  }
-
   /** @internal What one pull does; runs under the cell's serializer. */
   protected abstract [internal.pullOnce](): MaybePromise<unknown>;
 

@@ -40,7 +40,6 @@ export const produce = Symbol("cellflow.produce");
 export const refreshing = Symbol("cellflow.refreshing");
 export const refreshedBy = Symbol("cellflow.refreshedBy");
 export const handoverOffer = Symbol("cellflow.handoverOffer");
-export const releaseAlongWith = Symbol("cellflow.releaseAlongWith");
 export const takenWaiters = Symbol("cellflow.takenWaiters");
 export const haltReason = Symbol("cellflow.haltReason");
 export const allTaken = Symbol("cellflow.allTaken");

@@ -36,8 +36,6 @@ export class Serializer {
   private handover: Handover | null = null;
   /** The promise the declared finish returned (pending until its reaction has run). */
   private finishPromise: Promise<unknown> | null = null;
-  /** Another serializer whose task ends with this one's declared finish (`releaseWith`). */
-  private chained: Serializer | null = null;
   /**
    * Told when the running task ends (its release), once: a cell run being recorded for the
    * engine's events (observe/cell-runs.ts), so recording adds no promise of its own.
@@ -45,21 +43,27 @@ export class Serializer {
   releaseListener: { released(): void } | null = null;
   private readonly releaseOnSettle = (): void => this.release();
   private readonly finishFulfilled = (value: unknown): unknown => {
-    if (this.handover === null && this.chained === null) {
+    if (this.handover === null) {
+      this.finishPromise = null;
       this.release();
       return value;
     }
-    return this.finishFurther(true, value);
+    return this.finishHandover(true, value);
   };
   private readonly finishRejected = (error: unknown): unknown => {
-    // Read before releasing: the release may start the next task, which sets them anew.
-    const map = this.mapError!;
-    const self = this.mapErrorThis;
-    if (this.handover === null && this.chained === null) {
+    // Mapped before the release: the failure belongs to the task that ends (the cell records
+    // it, and a timed run ends with the release), and the release may start the next task.
+    const failure = this.mapError!.call(this.mapErrorThis, error);
+    if (this.handover === null) {
+      // The pull's promise may reach a caller that attaches its handler later (a pull
+      // started before an undeploy, awaited after it): with this handler its failure does
+      // not surface as an unhandled rejection meanwhile, as with `run`'s side branch.
+      this.finishPromise!.then(undefined, ignore);
+      this.finishPromise = null;
       this.release();
-      throw map.call(self, error);
+      throw failure;
     }
-    return this.finishFurther(false, map.call(self, error));
+    return this.finishHandover(false, failure);
   };
 
   get isBusy(): boolean {
@@ -131,44 +135,21 @@ export class Serializer {
   }
 
   /**
-   * For the running task whose result is `other`'s declared finish (`promise`, e.g. a
-   * pipeline's pull that is its only sink's pull): that finishing reaction releases this
-   * serializer too, so `run` adds no side-branch reaction (one promise and one reaction
-   * less per task). False, and nothing changes, when `promise` is not that finish.
+   * The finishing reaction of a pull that ends a refresh (the handover of a fanout's
+   * refresh for one connection): it ends the refresh and takes the connection's value, so
+   * the promise `finishWith` returned resolves to that value (or rejects with its failure)
+   * and the fanout adds no reaction of its own. That runs before the release, which may
+   * start the next task.
    */
-  releaseWith(other: Serializer, promise: Promise<unknown>): boolean {
-    if (!this.inTask || this.finishDeclared || other.finishPromise !== promise || other.chained !== null) return false;
-    other.chained = this;
-    this.finishDeclared = true;
-    return true;
-  }
-
-  /**
-   * The finishing reaction with more to do than release. With a handover (a fanout's
-   * refresh for one connection) it ends the refresh and takes the connection's value:
-   * the promise `finishWith` returned then resolves to that value (or rejects with its
-   * failure), so the fanout adds no reaction of its own. That runs before the release,
-   * which may start the next task. A chained serializer is released right after this one;
-   * as its task's promise has no reaction of the engine's then, a failure gets a handler
-   * here, so a caller attaching its own late sees no unhandled rejection (as with `run`).
-   */
-  private finishFurther(ok: boolean, outcome: unknown): unknown {
-    const handover = this.handover;
+  private finishHandover(ok: boolean, outcome: unknown): unknown {
+    const handover = this.handover!;
     const promise = this.finishPromise!;
-    const chained = this.chained;
     this.handover = null;
     this.finishPromise = null;
-    this.chained = null;
     try {
-      if (handover !== null) return handover.settle(ok, outcome, promise);
-      if (!ok) throw outcome;
-      return outcome;
-    } catch (error) {
-      if (chained !== null) promise.then(undefined, ignore);
-      throw error;
+      return handover.settle(ok, outcome, promise);
     } finally {
       this.release();
-      if (chained !== null) chained.release();
     }
   }
 

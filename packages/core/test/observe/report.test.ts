@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { analyze, Connection, formatReport, Input, InvalidArgumentError, Pipeline, profile, SingleCell, type RecordedEvents } from "@cellflow/core";
-import { CounterSource } from "../helpers.js";
+import { Collector, CounterSource } from "../helpers.js";
 
 /** Throws on every third value (0, 3, 6, …). */
 class ThrowsOnThirds extends SingleCell {
@@ -118,11 +118,16 @@ describe("analyze and profile", () => {
     expect(formatReport(report)).toMatch(/timed now and then.*p\.a 1 in 9/);
   });
 
-  it("profile() counts pulls that failed in a cell and goes on; other failures end it", async () => {
+  it.each([
+    ["its only sink", 1],
+    ["one of two sinks", 2],
+  ])("profile() counts pulls that failed in a cell (%s) and goes on; other failures end it", async (_, sinks) => {
     const p = new Pipeline(null, "f");
     const source = new CounterSource(p, "source");
     const third = new ThrowsOnThirds(p, "third");
     new Connection(source.output, third.input);
+    // A pipeline of several sinks pulls them under its own lock; of one, the sink's lock is all.
+    if (sinks === 2) new Connection(source.output, new Collector(p, "collector").input);
     await p.deploy();
     try {
       const result = await profile(p, { pulls: 30 });
