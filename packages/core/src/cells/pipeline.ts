@@ -21,7 +21,7 @@ export class Pipeline extends CompositeCell {
   /** Field names of the output ports, in `emitters` order (see `outputKeys`). */
   #portFields: string[] | null = null;
   /**
-   * Set at deploy when the pipeline has no output ports and one sink: its pull is then
+   * While deployed, when the pipeline has no output ports and one sink: its pull is then
    * that sink's pull, serialized by the sink's own lock (see `pullInternal`).
    */
   #soleSink: Cell | null = null;
@@ -39,20 +39,26 @@ export class Pipeline extends CompositeCell {
    * sink and nothing else, and the sink's lock serializes those: a lock of the pipeline's
    * own would add a lock, a task and a release to every pull for nothing (`pnpm bench
    * overhead`: the pipeline ran at 0.94 of its sink pulled alone). Waits for a pull in
-   * progress (reset, undeploy) find it on the sink.
+   * progress (reset, undeploy) find it on the sink, and a halt of the pipeline halts the
+   * sink with it (`abortWaits` reaches every child), so the sink's pull refuses as this
+   * one's would.
    */
   override [internal.pullInternal](): MaybePromise<unknown> {
     const sink = this.#soleSink;
-    // Not deployed or halted: the base class says so.
-    if (sink === null || !this.isDeployed || this[internal.haltReason] !== null) return super[internal.pullInternal]();
-    return sink[internal.pullInternal]();
+    return sink === null ? super[internal.pullInternal]() : sink[internal.pullInternal]();
   }
 
   /** @internal */
-  override async [internal.deployInternal](): Promise<void> {
-    await super[internal.deployInternal]();
+  protected override [internal.markDeployed](): void {
+    super[internal.markDeployed]();
     const sinks = this.topology().sinks;
     this.#soleSink = this[internal.emitters].length === 0 && sinks.length === 1 ? sinks[0]! : null;
+  }
+
+  /** @internal Not deployed: the base class's pull says so, naming this pipeline. */
+  protected override [internal.markUndeployed](): void {
+    this.#soleSink = null;
+    super[internal.markUndeployed]();
   }
 
   /** @internal Resolves to the output record (nothing when the pipeline has no output ports). */
